@@ -1,0 +1,345 @@
+/*
+ * vigil.conf parsing. Every key is one row of config_keys: section, name,
+ * type, where it lives in struct config, its default and bounds. inih reads
+ * the file and calls config_handler for each line; the first bad line stops
+ * the parse with "file:line: reason".
+ */
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+
+#ifndef VIGIL_SYSCONFDIR
+#define VIGIL_SYSCONFDIR "/etc"
+#endif
+#ifndef VIGIL_PKGDATADIR
+#define VIGIL_PKGDATADIR "/usr/share/vigil"
+#endif
+
+enum config_type {
+	CONFIG_STR,	/* char *, NULL when the default is NULL */
+	CONFIG_UINT,	/* unsigned, within [min, max] */
+};
+
+struct config_key {
+	const char *section;
+	const char *name;
+	enum config_type type;
+	size_t offset;
+	const char *def;	/* CONFIG_STR default, may be NULL */
+	unsigned udef;		/* CONFIG_UINT default */
+	unsigned min;
+	unsigned max;
+};
+
+#define STR(sec, key, field, d)                                                \
+	{ .section = sec, .name = key, .type = CONFIG_STR,                     \
+	  .offset = offsetof(struct config, field), .def = d }
+#define UINT(sec, key, field, d, lo, hi)                                       \
+	{ .section = sec, .name = key, .type = CONFIG_UINT,                    \
+	  .offset = offsetof(struct config, field), .udef = d, .min = lo,      \
+	  .max = hi }
+
+static const struct config_key config_keys[] = {
+	STR("vigild", "rundir", rundir, NULL),
+	STR("vigild", "bindir", bindir, NULL),
+	STR("vigild", "host", host, NULL),
+	STR("vigild", "roles", roles, "gateway system memory metrics"),
+	STR("vigild", "bus", bus, NULL),
+	UINT("vigild", "stop_timeout", stop_timeout_ms, 5000, 100, 600000),
+	UINT("vigild", "restart_delay", restart_delay_ms, 100, 0, 600000),
+
+	STR("gateway", "address", gateway.address, "127.0.0.1"),
+	UINT("gateway", "port", gateway.port, 8420, 0, 65535),
+	STR("gateway", "www", gateway.www, VIGIL_PKGDATADIR "/www"),
+	UINT("gateway", "max_clients", gateway.max_clients, 1024, 1, 1000000),
+	UINT("gateway", "max_message", gateway.max_message, 65536, 125,
+	    16 << 20),
+	UINT("gateway", "max_header", gateway.max_header, 8192, 1024,
+	    1 << 20),
+	UINT("gateway", "handshake_timeout", gateway.handshake_timeout_ms,
+	    10000, 100, 600000),
+	UINT("gateway", "bus_recvbuf", gateway.bus_recvbuf, 1024, 1, 8192),
+
+	UINT("system", "interval", system.interval_ms, 1000, 10, 3600000),
+	STR("system", "proc_root", system.proc_root, "/"),
+
+	UINT("memory", "interval", memory.interval_ms, 1000, 10, 3600000),
+	STR("memory", "proc_root", memory.proc_root, "/"),
+
+	UINT("metrics", "interval", metrics.c.interval_ms, 1000, 10, 3600000),
+	STR("metrics", "proc_root", metrics.c.proc_root, "/"),
+	STR("metrics", "address", metrics.address, "127.0.0.1"),
+	UINT("metrics", "port", metrics.port, 8125, 0, 65535),
+	UINT("metrics", "max_names", metrics.max_names, 10000, 1, 10000000),
+	UINT("metrics", "max_packet", metrics.max_packet, 65507, 64, 65507),
+};
+
+#define NKEYS (sizeof config_keys / sizeof config_keys[0])
+
+struct config_parse {
+	struct config *cf;
+	char reason[256];	/* of the first error, "" if none */
+};
+
+static char **
+key_str(struct config *cf, const struct config_key *k)
+{
+	return (char **)((char *)cf + k->offset);
+}
+
+static unsigned *
+key_uint(struct config *cf, const struct config_key *k)
+{
+	return (unsigned *)((char *)cf + k->offset);
+}
+
+static void
+config_defaults(struct config *cf)
+{
+	const struct config_key *k;
+
+	memset(cf, 0, sizeof *cf);
+	for (k = config_keys; k < config_keys + NKEYS; k++) {
+		if (k->type == CONFIG_STR)
+			*key_str(cf, k) = k->def ? xstrdup(k->def) : NULL;
+		else
+			*key_uint(cf, k) = k->udef;
+	}
+}
+
+static int
+parse_uint(const char *value, const struct config_key *k, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*value == '-' || *value == '\0')
+		return -1;
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno != 0 || *end != '\0' || v < k->min || v > k->max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+config_set(struct config *cf, const struct config_key *k, const char *value,
+    char *err, size_t errlen)
+{
+	char **sp;
+
+	if (k->type == CONFIG_UINT) {
+		if (parse_uint(value, k, key_uint(cf, k)) != 0) {
+			snprintf(err, errlen,
+			    "%s: '%s' is not a number from %u to %u", k->name,
+			    value, k->min, k->max);
+			return -1;
+		}
+		return 0;
+	}
+	if (*value == '\0') {
+		snprintf(err, errlen, "%s: empty value", k->name);
+		return -1;
+	}
+	sp = key_str(cf, k);
+	free(*sp);
+	*sp = xstrdup(value);
+	return 0;
+}
+
+/*
+ * Debian's inih passes no line number to the handler; returning 0 makes
+ * ini_parse_file() return the line of the first error instead.
+ */
+static int
+config_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct config_parse *p = user;
+	const struct config_key *k;
+	char *reason = p->reason;
+	size_t rlen = sizeof p->reason;
+	int known_section = 0;
+
+	if (*reason != '\0')
+		return 0;
+	for (k = config_keys; k < config_keys + NKEYS; k++) {
+		if (strcmp(k->section, section) != 0)
+			continue;
+		known_section = 1;
+		if (strcmp(k->name, name) != 0)
+			continue;
+		if (config_set(p->cf, k, value, reason, rlen) == 0)
+			return 1;
+		return 0;
+	}
+	if (known_section)
+		snprintf(reason, rlen, "unknown key '%s' in [%s]", name,
+		    section);
+	else if (*section == '\0')
+		snprintf(reason, rlen, "key '%s' outside a section", name);
+	else
+		snprintf(reason, rlen, "unknown section [%s]", section);
+	return 0;
+}
+
+static char *
+default_rundir(void)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char *dir;
+
+	if (geteuid() == 0)
+		return xstrdup("/run/vigil");
+	if (xdg != NULL && *xdg == '/') {
+		xasprintf(&dir, "%s/vigil", xdg);
+		return dir;
+	}
+	xasprintf(&dir, "/tmp/vigil-%u", (unsigned)geteuid());
+	return dir;
+}
+
+static void
+config_derive(struct config *cf)
+{
+	char host[256];
+
+	if (cf->rundir == NULL)
+		cf->rundir = default_rundir();
+	if (cf->bus == NULL)
+		xasprintf(&cf->bus, "ipc://%s/bus", cf->rundir);
+	if (cf->host == NULL) {
+		if (gethostname(host, sizeof host) != 0 || host[0] == '\0')
+			snprintf(host, sizeof host, "localhost");
+		host[sizeof host - 1] = '\0';
+		cf->host = xstrdup(host);
+	}
+}
+
+static int
+config_check_roles(struct config *cf, char *err, size_t errlen)
+{
+	static const char *known[] = { "gateway", "system", "memory",
+		"metrics" };
+	char *list = xstrdup(cf->roles), *tok, *save = NULL;
+	size_t i, n = 0;
+	int rv = 0;
+
+	for (tok = strtok_r(list, " \t,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t,", &save), n++) {
+		for (i = 0; i < sizeof known / sizeof known[0]; i++)
+			if (strcmp(tok, known[i]) == 0)
+				break;
+		if (i == sizeof known / sizeof known[0]) {
+			snprintf(err, errlen, "%s: roles: unknown role '%s'",
+			    cf->path ? cf->path : "(defaults)", tok);
+			rv = -1;
+			break;
+		}
+	}
+	free(list);
+	return rv;
+}
+
+int
+config_load(struct config *cf, const char *path, char *err, size_t errlen)
+{
+	struct config_parse p = { .cf = cf };
+	FILE *f;
+	int rv;
+
+	config_defaults(cf);
+	if (path != NULL) {
+		cf->path = xstrdup(path);
+		if ((f = fopen(path, "r")) == NULL) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			config_free(cf);
+			return -1;
+		}
+		rv = ini_parse_file(f, config_handler, &p);
+		fclose(f);
+		if (rv != 0) {
+			/* No reason given: inih found a syntax error. */
+			if (rv < 0)
+				snprintf(err, errlen, "%s: cannot read", path);
+			else
+				snprintf(err, errlen, "%s:%d: %s", path, rv,
+				    *p.reason ? p.reason : "syntax error");
+			config_free(cf);
+			return -1;
+		}
+	}
+	if (config_check_roles(cf, err, errlen) != 0) {
+		config_free(cf);
+		return -1;
+	}
+	config_derive(cf);
+	return 0;
+}
+
+void
+config_free(struct config *cf)
+{
+	const struct config_key *k;
+
+	for (k = config_keys; k < config_keys + NKEYS; k++)
+		if (k->type == CONFIG_STR) {
+			free(*key_str(cf, k));
+			*key_str(cf, k) = NULL;
+		}
+	free(cf->path);
+	cf->path = NULL;
+}
+
+int
+config_make_rundir(const struct config *cf)
+{
+	struct stat st;
+
+	if (mkdir(cf->rundir, 0700) != 0 && errno != EEXIST) {
+		log_warn("mkdir %s", cf->rundir);
+		return -1;
+	}
+	if (stat(cf->rundir, &st) != 0) {
+		log_warn("stat %s", cf->rundir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+		log_warnx("%s: not a directory owned by uid %u", cf->rundir,
+		    (unsigned)geteuid());
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_has_role(const struct config *cf, const char *role)
+{
+	const char *p = cf->roles;
+	size_t n = strlen(role);
+
+	while ((p = strstr(p, role)) != NULL) {
+		if ((p == cf->roles || strchr(" \t,", p[-1]) != NULL) &&
+		    (p[n] == '\0' || strchr(" \t,", p[n]) != NULL))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+const char *
+config_default_path(void)
+{
+	return VIGIL_SYSCONFDIR "/vigil.conf";
+}

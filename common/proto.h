@@ -1,0 +1,83 @@
+/*
+ * The format of the messages on the bus, encoded with msgpack. The version,
+ * the topics and every field are here and in vigil-protocol(7); bump
+ * PROTO_VERSION when any of them changes.
+ *
+ * A bus message is the topic, a NUL byte, then one msgpack map:
+ *   "v"    uint    schema version (PROTO_VERSION)
+ *   "src"  str     source role ("system", "memory", "metrics", ...)
+ *   "host" str     host name
+ *   "seq"  uint    per-publisher sequence number, +1 per message
+ *   "t"    int     collection time, wall clock, ns since the epoch
+ *   "iv"   uint    sampling interval, ms
+ *   "vals" map     series name (str) -> value (float or int)
+ */
+#ifndef VIGIL_PROTO_H
+#define VIGIL_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION 1
+
+/* Topics: a subscriber matches on a prefix of the body. */
+#define PROTO_TOPIC_SAMPLE "vigil.sample."	/* + source role */
+
+/* Limits the decoder enforces; bigger messages are rejected. */
+#define PROTO_SOURCE_MAX 32	/* bytes, without NUL */
+#define PROTO_HOST_MAX 255	/* bytes, without NUL */
+#define PROTO_NAME_MAX 200	/* series name, bytes, without NUL */
+#define PROTO_VALUES_MAX 4096	/* values in one sample */
+
+struct proto_value {
+	char *name;
+	double value;
+};
+
+struct proto_sample {
+	uint32_t version;
+	char source[PROTO_SOURCE_MAX + 1];
+	char host[PROTO_HOST_MAX + 1];
+	uint64_t seq;
+	int64_t time_ns;
+	uint32_t interval_ms;
+	size_t nvalues;
+	size_t cap;
+	struct proto_value *values;
+};
+
+/* Start an empty sample; the caller sets seq and time_ns. */
+void proto_sample_init(struct proto_sample *s, const char *source,
+    const char *host, uint32_t interval_ms);
+/* Append a value; the name is copied. */
+void proto_sample_add(struct proto_sample *s, const char *name, double v);
+/* Drop all values but keep the header and the storage. */
+void proto_sample_clear(struct proto_sample *s);
+void proto_sample_free(struct proto_sample *s);
+
+/*
+ * Encode the map (without topic) into a malloc'd buffer; the caller frees
+ * *buf. Returns 0 or -1.
+ */
+int proto_sample_encode(const struct proto_sample *s, char **buf,
+    size_t *len);
+/*
+ * Decode a map into s, which the caller frees with proto_sample_free even
+ * on error. Truncated input, trailing bytes, wrong types, a wrong version or
+ * a limit exceeded return -1 with a reason in err.
+ */
+int proto_sample_decode(const void *buf, size_t len, struct proto_sample *s,
+    char *err, size_t errlen);
+
+/*
+ * Split a bus message body into topic and payload. Returns -1 when there is
+ * no NUL-terminated printable topic.
+ */
+int proto_split(const void *body, size_t len, const char **topic,
+    const void **payload, size_t *plen);
+
+/* Wall-clock time in ns, and monotonic time in ns. */
+int64_t proto_now_ns(void);
+int64_t proto_mono_ns(void);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * Unit tests for common/config.c: defaults, a valid file, and errors that
+ * name the file and the line of the first bad setting.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+
+static char *
+fixture(const char *name)
+{
+	static char path[1024];
+	const char *src = getenv("VIGIL_SRCDIR");
+
+	snprintf(path, sizeof path, "%s/tests/data/config/%s",
+	    src ? src : ".", name);
+	return path;
+}
+
+START_TEST(test_defaults)
+{
+	struct config cf;
+	char err[512];
+
+	setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
+	ck_assert_int_eq(config_load(&cf, NULL, err, sizeof err), 0);
+	ck_assert_ptr_null(cf.path);
+	ck_assert_uint_eq(cf.gateway.port, 8420);
+	ck_assert_str_eq(cf.gateway.address, "127.0.0.1");
+	ck_assert_uint_eq(cf.metrics.port, 8125);
+	ck_assert_uint_eq(cf.system.interval_ms, 1000);
+	ck_assert_str_eq(cf.system.proc_root, "/");
+	ck_assert(config_has_role(&cf, "gateway"));
+	ck_assert(config_has_role(&cf, "metrics"));
+	ck_assert(!config_has_role(&cf, "metric"));
+	ck_assert_ptr_nonnull(cf.host);
+	/* The bus lives in the runtime directory unless set. */
+	ck_assert_int_eq(strncmp(cf.bus, "ipc://", 6), 0);
+	ck_assert_ptr_nonnull(strstr(cf.bus, cf.rundir));
+	config_free(&cf);
+}
+END_TEST
+
+START_TEST(test_good)
+{
+	struct config cf;
+	char err[512];
+
+	ck_assert_int_eq(config_load(&cf, fixture("good.conf"), err,
+			     sizeof err), 0);
+	ck_assert_str_eq(cf.rundir, "/tmp/vigil-test");
+	ck_assert_str_eq(cf.bus, "ipc:///tmp/vigil-test/bus");
+	ck_assert_uint_eq(cf.gateway.port, 9001);
+	ck_assert_str_eq(cf.gateway.www, "/srv/www");
+	ck_assert_uint_eq(cf.metrics.port, 0);
+	ck_assert_uint_eq(cf.metrics.max_names, 50);
+	ck_assert(config_has_role(&cf, "gateway"));
+	ck_assert(config_has_role(&cf, "system"));
+	ck_assert(!config_has_role(&cf, "memory"));
+	config_free(&cf);
+}
+END_TEST
+
+static const struct {
+	const char *file;
+	const char *error; /* after "PATH:" */
+} bad_files[] = {
+	{ "unknown-key.conf", "5: unknown key 'prot' in [gateway]" },
+	{ "out-of-range.conf", "3: interval: '5' is not a number from 10 to "
+			       "3600000" },
+	{ "not-a-number.conf", "2: port: '80x' is not a number from 0 to "
+			       "65535" },
+	{ "unknown-section.conf", "4: unknown section [colector]" },
+	{ "syntax.conf", "3: syntax error" },
+	{ "missing.conf", " No such file or directory" },
+};
+
+START_TEST(test_errors)
+{
+	struct config cf;
+	char err[2048], want[2048];
+	const char *path = fixture(bad_files[_i].file);
+
+	ck_assert_int_eq(config_load(&cf, path, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s:%s", path, bad_files[_i].error);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+START_TEST(test_bad_role)
+{
+	struct config cf;
+	char err[2048], want[2048];
+	const char *path = fixture("bad-role.conf");
+
+	ck_assert_int_eq(config_load(&cf, path, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: roles: unknown role 'sytem'", path);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("load");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_good);
+	tcase_add_loop_test(tc, test_errors, 0,
+	    sizeof bad_files / sizeof bad_files[0]);
+	tcase_add_test(tc, test_bad_role);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
