@@ -60,7 +60,7 @@ static const struct config_key config_keys[] = {
 
 	STR("gateway", "address", gateway.address, "127.0.0.1"),
 	UINT("gateway", "port", gateway.port, 8420, 0, 65535),
-	STR("gateway", "www", gateway.www, VIGIL_PKGDATADIR "/www"),
+	STR("gateway", "www", gateway.www, NULL),
 	UINT("gateway", "max_clients", gateway.max_clients, 1024, 1, 1000000),
 	UINT("gateway", "max_message", gateway.max_message, 65536, 125,
 	    16 << 20),
@@ -210,11 +210,41 @@ default_rundir(void)
 	return dir;
 }
 
+/*
+ * The dashboard beside the running binary (a build tree) wins over the
+ * installed one, so a freshly built vigil runs without "make install".
+ */
+static char *
+default_www(void)
+{
+	char exe[PATH_MAX], *slash, *dir, *index;
+	ssize_t n;
+	int found;
+
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return xstrdup(VIGIL_PKGDATADIR "/www");
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return xstrdup(VIGIL_PKGDATADIR "/www");
+	*slash = '\0';
+	xasprintf(&dir, "%s/www", exe);
+	xasprintf(&index, "%s/index.html", dir);
+	found = access(index, R_OK) == 0;
+	free(index);
+	if (found)
+		return dir;
+	free(dir);
+	return xstrdup(VIGIL_PKGDATADIR "/www");
+}
+
 static void
 config_derive(struct config *cf)
 {
 	char host[256];
 
+	if (cf->gateway.www == NULL)
+		cf->gateway.www = default_www();
 	if (cf->rundir == NULL)
 		cf->rundir = default_rundir();
 	if (cf->bus == NULL)
