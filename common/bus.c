@@ -48,7 +48,7 @@ bus_sub_listen(nng_socket *sock, const char *url, const char *prefix,
 		return -1;
 	}
 	if ((rv = nng_socket_set(*sock, NNG_OPT_SUB_SUBSCRIBE, prefix,
-		 strlen(prefix))) != 0 ||
+	         strlen(prefix))) != 0 ||
 	    (rv = nng_socket_set_int(*sock, NNG_OPT_RECVBUF, recvbuf)) != 0) {
 		log_warnx("bus: sub options: %s", nng_strerror(rv));
 		goto fail;
@@ -58,7 +58,8 @@ bus_sub_listen(nng_socket *sock, const char *url, const char *prefix,
 		goto fail;
 	}
 	if (strncmp(url, BUS_IPC_PREFIX, strlen(BUS_IPC_PREFIX)) == 0 &&
-	    (rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600)) != 0) {
+	    (rv = nng_listener_set_int(l, NNG_OPT_IPC_PERMISSIONS, 0600)) !=
+	        0) {
 		log_warnx("bus: ipc permissions: %s", nng_strerror(rv));
 		goto fail;
 	}

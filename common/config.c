@@ -26,8 +26,8 @@
 #endif
 
 enum config_type {
-	CONFIG_STR,	/* char *, NULL when the default is NULL */
-	CONFIG_UINT,	/* unsigned, within [min, max] */
+	CONFIG_STR,  /* char *, NULL when the default is NULL */
+	CONFIG_UINT, /* unsigned, within [min, max] */
 };
 
 struct config_key {
@@ -35,19 +35,23 @@ struct config_key {
 	const char *name;
 	enum config_type type;
 	size_t offset;
-	const char *def;	/* CONFIG_STR default, may be NULL */
-	unsigned udef;		/* CONFIG_UINT default */
+	const char *def; /* CONFIG_STR default, may be NULL */
+	unsigned udef;   /* CONFIG_UINT default */
 	unsigned min;
 	unsigned max;
 };
 
 #define STR(sec, key, field, d)                                                \
-	{ .section = sec, .name = key, .type = CONFIG_STR,                     \
-	  .offset = offsetof(struct config, field), .def = d }
+	{                                                                      \
+		.section = sec, .name = key, .type = CONFIG_STR,               \
+		.offset = offsetof(struct config, field), .def = d             \
+	}
 #define UINT(sec, key, field, d, lo, hi)                                       \
-	{ .section = sec, .name = key, .type = CONFIG_UINT,                    \
-	  .offset = offsetof(struct config, field), .udef = d, .min = lo,      \
-	  .max = hi }
+	{                                                                      \
+		.section = sec, .name = key, .type = CONFIG_UINT,              \
+		.offset = offsetof(struct config, field), .udef = d,           \
+		.min = lo, .max = hi                                           \
+	}
 
 static const struct config_key config_keys[] = {
 	STR("vigild", "rundir", rundir, NULL),
@@ -64,8 +68,7 @@ static const struct config_key config_keys[] = {
 	UINT("gateway", "max_clients", gateway.max_clients, 1024, 1, 1000000),
 	UINT("gateway", "max_message", gateway.max_message, 65536, 125,
 	    16 << 20),
-	UINT("gateway", "max_header", gateway.max_header, 8192, 1024,
-	    1 << 20),
+	UINT("gateway", "max_header", gateway.max_header, 8192, 1024, 1 << 20),
 	UINT("gateway", "handshake_timeout", gateway.handshake_timeout_ms,
 	    10000, 100, 600000),
 	UINT("gateway", "bus_recvbuf", gateway.bus_recvbuf, 1024, 1, 8192),
@@ -88,7 +91,7 @@ static const struct config_key config_keys[] = {
 
 struct config_parse {
 	struct config *cf;
-	char reason[256];	/* of the first error, "" if none */
+	char reason[256]; /* of the first error, "" if none */
 };
 
 static char **
@@ -257,26 +260,31 @@ config_derive(struct config *cf)
 	}
 }
 
+/* Every role named once, and only known roles. */
 static int
 config_check_roles(struct config *cf, char *err, size_t errlen)
 {
 	static const char *known[] = { "gateway", "system", "memory",
 		"metrics" };
+	const size_t nknown = sizeof known / sizeof known[0];
 	char *list = xstrdup(cf->roles), *tok, *save = NULL;
-	size_t i, n = 0;
+	unsigned seen = 0;
+	size_t i;
 	int rv = 0;
 
 	for (tok = strtok_r(list, " \t,", &save); tok != NULL;
-	     tok = strtok_r(NULL, " \t,", &save), n++) {
-		for (i = 0; i < sizeof known / sizeof known[0]; i++)
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		for (i = 0; i < nknown; i++)
 			if (strcmp(tok, known[i]) == 0)
 				break;
-		if (i == sizeof known / sizeof known[0]) {
-			snprintf(err, errlen, "%s: roles: unknown role '%s'",
-			    cf->path ? cf->path : "(defaults)", tok);
+		if (i == nknown || (seen & (1u << i))) {
+			snprintf(err, errlen, "%s: roles: %s role '%s'",
+			    cf->path ? cf->path : "(defaults)",
+			    i == nknown ? "unknown" : "repeated", tok);
 			rv = -1;
 			break;
 		}
+		seen |= 1u << i;
 	}
 	free(list);
 	return rv;

@@ -18,8 +18,8 @@
 #include "common/xmalloc.h"
 
 void
-proto_sample_init(struct proto_sample *s, const char *source,
-    const char *host, uint32_t interval_ms)
+proto_sample_init(struct proto_sample *s, const char *source, const char *host,
+    uint32_t interval_ms)
 {
 	memset(s, 0, sizeof *s);
 	s->version = PROTO_VERSION;
@@ -68,6 +68,35 @@ pack_str(msgpack_packer *pk, const char *s)
 	msgpack_pack_str_body(pk, s, n);
 }
 
+static void
+pack_head(msgpack_packer *pk, size_t nfields, uint32_t version,
+    const char *source, const char *host, uint64_t seq, int64_t time_ns)
+{
+	msgpack_pack_map(pk, 5 + nfields);
+	pack_str(pk, "v");
+	msgpack_pack_uint32(pk, version);
+	pack_str(pk, "src");
+	pack_str(pk, source);
+	pack_str(pk, "host");
+	pack_str(pk, host);
+	pack_str(pk, "seq");
+	msgpack_pack_uint64(pk, seq);
+	pack_str(pk, "t");
+	msgpack_pack_int64(pk, time_ns);
+}
+
+static int
+release(msgpack_sbuffer *sb, char **buf, size_t *len)
+{
+	if (sb->data == NULL) {
+		msgpack_sbuffer_destroy(sb);
+		return -1;
+	}
+	*len = sb->size;
+	*buf = msgpack_sbuffer_release(sb);
+	return 0;
+}
+
 int
 proto_sample_encode(const struct proto_sample *s, char **buf, size_t *len)
 {
@@ -77,17 +106,7 @@ proto_sample_encode(const struct proto_sample *s, char **buf, size_t *len)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 7);
-	pack_str(&pk, "v");
-	msgpack_pack_uint32(&pk, s->version);
-	pack_str(&pk, "src");
-	pack_str(&pk, s->source);
-	pack_str(&pk, "host");
-	pack_str(&pk, s->host);
-	pack_str(&pk, "seq");
-	msgpack_pack_uint64(&pk, s->seq);
-	pack_str(&pk, "t");
-	msgpack_pack_int64(&pk, s->time_ns);
+	pack_head(&pk, 2, s->version, s->source, s->host, s->seq, s->time_ns);
 	pack_str(&pk, "iv");
 	msgpack_pack_uint32(&pk, s->interval_ms);
 	pack_str(&pk, "vals");
@@ -96,13 +115,7 @@ proto_sample_encode(const struct proto_sample *s, char **buf, size_t *len)
 		pack_str(&pk, s->values[i].name);
 		msgpack_pack_double(&pk, s->values[i].value);
 	}
-	if (sb.data == NULL) {
-		msgpack_sbuffer_destroy(&sb);
-		return -1;
-	}
-	*len = sb.size;
-	*buf = msgpack_sbuffer_release(&sb);
-	return 0;
+	return release(&sb, buf, len);
 }
 
 static int
@@ -202,104 +215,461 @@ enum {
 	F_HOST = 1 << 2,
 	F_SEQ = 1 << 3,
 	F_T = 1 << 4,
-	F_IV = 1 << 5,
-	F_VALS = 1 << 6,
-	F_ALL = (1 << 7) - 1,
+	F_HEAD = (1 << 5) - 1,
+	F_BODY1 = 1 << 5, /* iv, series or roles */
+	F_BODY2 = 1 << 6, /* vals */
+};
+
+/* Where the head of a message goes, whatever its kind. */
+struct head {
+	uint32_t *version;
+	char *source;
+	char *host;
+	uint64_t *seq;
+	int64_t *time_ns;
 };
 
 static int
-decode_field(const msgpack_object_kv *kv, struct proto_sample *s,
-    unsigned *seen, char *err, size_t errlen)
+mark_seen(const msgpack_object *k, unsigned bit, unsigned *seen, char *err,
+    size_t errlen)
 {
-	const msgpack_object *k = &kv->key, *o = &kv->val;
-	uint64_t u;
-	unsigned bit;
-	int rv = -1;
-
-	if (key_is(k, "v")) {
-		bit = F_V;
-		if ((rv = get_uint(o, UINT32_MAX, &u)) == 0 &&
-		    u != PROTO_VERSION)
-			return decode_error(err, errlen,
-			    "version %llu, expected %d", (unsigned long long)u,
-			    PROTO_VERSION);
-		s->version = (uint32_t)u;
-	} else if (key_is(k, "src")) {
-		bit = F_SRC;
-		rv = get_str(o, s->source, PROTO_SOURCE_MAX);
-	} else if (key_is(k, "host")) {
-		bit = F_HOST;
-		rv = get_str(o, s->host, PROTO_HOST_MAX);
-	} else if (key_is(k, "seq")) {
-		bit = F_SEQ;
-		rv = get_uint(o, UINT64_MAX, &s->seq);
-	} else if (key_is(k, "t")) {
-		bit = F_T;
-		if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-		    o->via.u64 <= INT64_MAX) {
-			s->time_ns = (int64_t)o->via.u64;
-			rv = 0;
-		} else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-			s->time_ns = o->via.i64;
-			rv = 0;
-		}
-	} else if (key_is(k, "iv")) {
-		bit = F_IV;
-		if ((rv = get_uint(o, UINT32_MAX, &u)) == 0)
-			s->interval_ms = (uint32_t)u;
-	} else if (key_is(k, "vals")) {
-		bit = F_VALS;
-		if (*seen & bit)
-			return decode_error(err, errlen, "field vals repeated");
-		*seen |= bit;
-		return decode_values(o, s, err, errlen);
-	} else
-		return 0; /* unknown fields are skipped for compatibility */
 	if (*seen & bit)
 		return decode_error(err, errlen, "field %.*s repeated",
 		    (int)k->via.str.size, k->via.str.ptr);
 	*seen |= bit;
+	return 0;
+}
+
+static int
+get_int(const msgpack_object *o, int64_t *out)
+{
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    o->via.u64 <= INT64_MAX) {
+		*out = (int64_t)o->via.u64;
+		return 0;
+	}
+	if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+		*out = o->via.i64;
+		return 0;
+	}
+	return -1;
+}
+
+/* 1: a head field, decoded; 0: not a head field; -1: a bad one. */
+static int
+decode_head(const msgpack_object_kv *kv, const struct head *h, unsigned *seen,
+    char *err, size_t errlen)
+{
+	const msgpack_object *k = &kv->key, *o = &kv->val;
+	uint64_t u = 0;
+	unsigned bit;
+	int rv;
+
+	if (key_is(k, "v")) {
+		bit = F_V;
+		rv = get_uint(o, UINT32_MAX, &u);
+		*h->version = (uint32_t)u;
+	} else if (key_is(k, "src")) {
+		bit = F_SRC;
+		rv = get_str(o, h->source, PROTO_SOURCE_MAX);
+	} else if (key_is(k, "host")) {
+		bit = F_HOST;
+		rv = get_str(o, h->host, PROTO_HOST_MAX);
+	} else if (key_is(k, "seq")) {
+		bit = F_SEQ;
+		rv = get_uint(o, UINT64_MAX, h->seq);
+	} else if (key_is(k, "t")) {
+		bit = F_T;
+		rv = get_int(o, h->time_ns);
+	} else
+		return 0;
+	if (mark_seen(k, bit, seen, err, errlen) != 0)
+		return -1;
 	if (rv != 0)
 		return decode_error(err, errlen, "field %.*s: bad value",
 		    (int)k->via.str.size, k->via.str.ptr);
-	return 0;
+	if (bit == F_V && u != PROTO_VERSION)
+		return decode_error(err, errlen, "version %llu, expected %d",
+		    (unsigned long long)u, PROTO_VERSION);
+	return 1;
+}
+
+/* Unpack exactly one map from buf, or fail with a reason. */
+static const msgpack_object *
+unpack_map(msgpack_unpacked *u, const void *buf, size_t len, const char *what,
+    char *err, size_t errlen)
+{
+	msgpack_unpack_return ret;
+	size_t off = 0;
+
+	ret = msgpack_unpack_next(u, buf, len, &off);
+	if (ret != MSGPACK_UNPACK_SUCCESS) {
+		decode_error(err, errlen, "%s",
+		    ret == MSGPACK_UNPACK_CONTINUE ? "truncated message"
+		                                   : "not msgpack");
+		return NULL;
+	}
+	if (off != len) {
+		decode_error(err, errlen, "%zu trailing bytes", len - off);
+		return NULL;
+	}
+	if (u->data.type != MSGPACK_OBJECT_MAP) {
+		decode_error(err, errlen, "%s is not a map", what);
+		return NULL;
+	}
+	return &u->data;
+}
+
+static int
+decode_sample_field(const msgpack_object_kv *kv, struct proto_sample *s,
+    unsigned *seen, char *err, size_t errlen)
+{
+	const msgpack_object *k = &kv->key;
+	uint64_t u;
+
+	if (key_is(k, "iv")) {
+		if (mark_seen(k, F_BODY1, seen, err, errlen) != 0)
+			return -1;
+		if (get_uint(&kv->val, UINT32_MAX, &u) != 0)
+			return decode_error(err, errlen, "field iv: bad value");
+		s->interval_ms = (uint32_t)u;
+	} else if (key_is(k, "vals")) {
+		if (mark_seen(k, F_BODY2, seen, err, errlen) != 0)
+			return -1;
+		return decode_values(&kv->val, s, err, errlen);
+	}
+	return 0; /* unknown fields are skipped for compatibility */
 }
 
 int
 proto_sample_decode(const void *buf, size_t len, struct proto_sample *s,
     char *err, size_t errlen)
 {
-	msgpack_unpacked u;
-	msgpack_unpack_return ret;
+	struct head h = { &s->version, s->source, s->host, &s->seq,
+		&s->time_ns };
 	const msgpack_object *root;
-	size_t off = 0;
+	msgpack_unpacked u;
 	unsigned seen = 0;
 	uint32_t i;
-	int rv = -1;
+	int rv = -1, r;
 
 	memset(s, 0, sizeof *s);
 	msgpack_unpacked_init(&u);
-	ret = msgpack_unpack_next(&u, buf, len, &off);
-	if (ret != MSGPACK_UNPACK_SUCCESS) {
-		decode_error(err, errlen, "%s",
-		    ret == MSGPACK_UNPACK_CONTINUE ? "truncated message"
-						   : "not msgpack");
+	if ((root = unpack_map(&u, buf, len, "sample", err, errlen)) == NULL)
 		goto out;
-	}
-	if (off != len) {
-		decode_error(err, errlen, "%zu trailing bytes", len - off);
-		goto out;
-	}
-	root = &u.data;
-	if (root->type != MSGPACK_OBJECT_MAP) {
-		decode_error(err, errlen, "sample is not a map");
-		goto out;
-	}
-	for (i = 0; i < root->via.map.size; i++)
-		if (decode_field(&root->via.map.ptr[i], s, &seen, err,
-			errlen) != 0)
+	for (i = 0; i < root->via.map.size; i++) {
+		r = decode_head(&root->via.map.ptr[i], &h, &seen, err, errlen);
+		if (r == 0)
+			r = decode_sample_field(&root->via.map.ptr[i], s, &seen,
+			    err, errlen);
+		if (r < 0)
 			goto out;
-	if (seen != F_ALL) {
+	}
+	if (seen != (F_HEAD | F_BODY1 | F_BODY2)) {
+		decode_error(err, errlen, "missing fields (have 0x%x)", seen);
+		goto out;
+	}
+	rv = 0;
+out:
+	msgpack_unpacked_destroy(&u);
+	return rv;
+}
+
+void
+proto_meta_init(struct proto_meta *m, const char *source, const char *host)
+{
+	memset(m, 0, sizeof *m);
+	m->version = PROTO_VERSION;
+	snprintf(m->source, sizeof m->source, "%s", source);
+	snprintf(m->host, sizeof m->host, "%s", host);
+}
+
+void
+proto_meta_add(struct proto_meta *m, const char *name, const char *unit,
+    const char *kind, const char *desc)
+{
+	struct proto_series *se;
+
+	if (m->nseries == m->cap) {
+		m->cap = m->cap == 0 ? 16 : m->cap * 2;
+		m->series = xreallocarray(m->series, m->cap, sizeof *m->series);
+	}
+	se = &m->series[m->nseries++];
+	se->name = xstrdup(name);
+	se->unit = xstrdup(unit);
+	se->kind = xstrdup(kind);
+	se->desc = xstrdup(desc);
+}
+
+void
+proto_meta_free(struct proto_meta *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nseries; i++) {
+		free(m->series[i].name);
+		free(m->series[i].unit);
+		free(m->series[i].kind);
+		free(m->series[i].desc);
+	}
+	free(m->series);
+	m->series = NULL;
+	m->nseries = m->cap = 0;
+}
+
+int
+proto_meta_encode(const struct proto_meta *m, char **buf, size_t *len)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	size_t i;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	pack_head(&pk, 1, m->version, m->source, m->host, m->seq, m->time_ns);
+	pack_str(&pk, "series");
+	msgpack_pack_array(&pk, m->nseries);
+	for (i = 0; i < m->nseries; i++) {
+		msgpack_pack_map(&pk, 4);
+		pack_str(&pk, "name");
+		pack_str(&pk, m->series[i].name);
+		pack_str(&pk, "unit");
+		pack_str(&pk, m->series[i].unit);
+		pack_str(&pk, "kind");
+		pack_str(&pk, m->series[i].kind);
+		pack_str(&pk, "desc");
+		pack_str(&pk, m->series[i].desc);
+	}
+	return release(&sb, buf, len);
+}
+
+/* A string that may be empty, copied into a fixed buffer. */
+static int
+get_text(const msgpack_object *o, char *dst, size_t max)
+{
+	if (o->type == MSGPACK_OBJECT_STR && o->via.str.size == 0) {
+		*dst = '\0';
+		return 0;
+	}
+	return get_str(o, dst, max);
+}
+
+static int
+decode_one_series(const msgpack_object *o, struct proto_meta *m, char *err,
+    size_t errlen)
+{
+	char name[PROTO_NAME_MAX + 1], unit[PROTO_TEXT_MAX + 1];
+	char kind[PROTO_TEXT_MAX + 1], desc[PROTO_TEXT_MAX + 1];
+	const msgpack_object_kv *kv;
+	unsigned seen = 0;
+	uint32_t i;
+	int rv;
+
+	if (o->type != MSGPACK_OBJECT_MAP)
+		return decode_error(err, errlen, "series: not a map");
+	for (i = 0; i < o->via.map.size; i++) {
+		kv = &o->via.map.ptr[i];
+		rv = 0;
+		if (key_is(&kv->key, "name"))
+			rv = get_str(&kv->val, name, PROTO_NAME_MAX), seen |= 1;
+		else if (key_is(&kv->key, "unit"))
+			rv = get_text(&kv->val, unit, PROTO_TEXT_MAX),
+			seen |= 2;
+		else if (key_is(&kv->key, "kind"))
+			rv = get_str(&kv->val, kind, PROTO_TEXT_MAX), seen |= 4;
+		else if (key_is(&kv->key, "desc"))
+			rv = get_text(&kv->val, desc, PROTO_TEXT_MAX),
+			seen |= 8;
+		if (rv != 0)
+			return decode_error(err, errlen, "series: bad %.*s",
+			    (int)kv->key.via.str.size, kv->key.via.str.ptr);
+	}
+	if (seen != 15)
+		return decode_error(err, errlen, "series: missing fields");
+	proto_meta_add(m, name, unit, kind, desc);
+	return 0;
+}
+
+int
+proto_meta_decode(const void *buf, size_t len, struct proto_meta *m, char *err,
+    size_t errlen)
+{
+	struct head h = { &m->version, m->source, m->host, &m->seq,
+		&m->time_ns };
+	const msgpack_object *root, *o;
+	const msgpack_object_kv *kv;
+	msgpack_unpacked u;
+	unsigned seen = 0;
+	uint32_t i, j;
+	int rv = -1, r;
+
+	memset(m, 0, sizeof *m);
+	msgpack_unpacked_init(&u);
+	if ((root = unpack_map(&u, buf, len, "metadata", err, errlen)) == NULL)
+		goto out;
+	for (i = 0; i < root->via.map.size; i++) {
+		kv = &root->via.map.ptr[i];
+		if ((r = decode_head(kv, &h, &seen, err, errlen)) < 0)
+			goto out;
+		if (r == 1 || !key_is(&kv->key, "series"))
+			continue;
+		if (mark_seen(&kv->key, F_BODY1, &seen, err, errlen) != 0)
+			goto out;
+		o = &kv->val;
+		if (o->type != MSGPACK_OBJECT_ARRAY ||
+		    o->via.array.size > PROTO_VALUES_MAX) {
+			decode_error(err, errlen,
+			    "series: not an array of at "
+			    "most %d",
+			    PROTO_VALUES_MAX);
+			goto out;
+		}
+		for (j = 0; j < o->via.array.size; j++)
+			if (decode_one_series(&o->via.array.ptr[j], m, err,
+			        errlen) != 0)
+				goto out;
+	}
+	if (seen != (F_HEAD | F_BODY1)) {
+		decode_error(err, errlen, "missing fields (have 0x%x)", seen);
+		goto out;
+	}
+	rv = 0;
+out:
+	msgpack_unpacked_destroy(&u);
+	return rv;
+}
+
+int
+proto_health_encode(const struct proto_health *h, char **buf, size_t *len)
+{
+	const struct proto_role *r;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	size_t i;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	pack_head(&pk, 1, h->version, h->source, h->host, h->seq, h->time_ns);
+	pack_str(&pk, "roles");
+	msgpack_pack_array(&pk, h->nroles);
+	for (i = 0; i < h->nroles; i++) {
+		r = &h->roles[i];
+		msgpack_pack_map(&pk, 10);
+		pack_str(&pk, "name");
+		pack_str(&pk, r->name);
+		pack_str(&pk, "state");
+		pack_str(&pk, r->state);
+		pack_str(&pk, "pid");
+		msgpack_pack_int64(&pk, r->pid);
+		pack_str(&pk, "uptime");
+		msgpack_pack_int64(&pk, r->uptime_ms);
+		pack_str(&pk, "restarts");
+		msgpack_pack_uint64(&pk, r->restarts);
+		pack_str(&pk, "exit");
+		pack_str(&pk, r->exit);
+		pack_str(&pk, "retry");
+		msgpack_pack_int64(&pk, r->retry_ms);
+		pack_str(&pk, "cpu");
+		msgpack_pack_double(&pk, r->cpu);
+		pack_str(&pk, "rss");
+		msgpack_pack_uint64(&pk, r->rss);
+		pack_str(&pk, "fds");
+		msgpack_pack_uint64(&pk, r->fds);
+	}
+	return release(&sb, buf, len);
+}
+
+static int
+decode_role_field(const msgpack_object_kv *kv, struct proto_role *r)
+{
+	const msgpack_object *k = &kv->key, *o = &kv->val;
+
+	if (key_is(k, "name"))
+		return get_str(o, r->name, PROTO_SOURCE_MAX) == 0 ? 1 : -1;
+	if (key_is(k, "state"))
+		return get_str(o, r->state, PROTO_TEXT_MAX) == 0 ? 2 : -1;
+	if (key_is(k, "pid"))
+		return get_int(o, &r->pid) == 0 ? 4 : -1;
+	if (key_is(k, "uptime"))
+		return get_int(o, &r->uptime_ms) == 0 ? 8 : -1;
+	if (key_is(k, "restarts"))
+		return get_uint(o, UINT64_MAX, &r->restarts) == 0 ? 16 : -1;
+	if (key_is(k, "exit"))
+		return get_text(o, r->exit, PROTO_TEXT_MAX) == 0 ? 32 : -1;
+	if (key_is(k, "retry"))
+		return get_int(o, &r->retry_ms) == 0 ? 64 : -1;
+	if (key_is(k, "cpu"))
+		return get_number(o, &r->cpu) == 0 ? 128 : -1;
+	if (key_is(k, "rss"))
+		return get_uint(o, UINT64_MAX, &r->rss) == 0 ? 256 : -1;
+	if (key_is(k, "fds"))
+		return get_uint(o, UINT64_MAX, &r->fds) == 0 ? 512 : -1;
+	return 0;
+}
+
+static int
+decode_roles(const msgpack_object *o, struct proto_health *h, char *err,
+    size_t errlen)
+{
+	const msgpack_object *m;
+	unsigned seen;
+	uint32_t i, j;
+	int bit;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size > PROTO_ROLES_MAX)
+		return decode_error(err, errlen,
+		    "roles: not an array of at most %d", PROTO_ROLES_MAX);
+	for (i = 0; i < o->via.array.size; i++) {
+		m = &o->via.array.ptr[i];
+		if (m->type != MSGPACK_OBJECT_MAP)
+			return decode_error(err, errlen, "role %u: not a map",
+			    i);
+		seen = 0;
+		for (j = 0; j < m->via.map.size; j++) {
+			bit =
+			    decode_role_field(&m->via.map.ptr[j], &h->roles[i]);
+			if (bit < 0)
+				return decode_error(err, errlen,
+				    "role %u: bad field", i);
+			seen |= (unsigned)bit;
+		}
+		if (seen != 1023)
+			return decode_error(err, errlen,
+			    "role %u: missing fields", i);
+	}
+	h->nroles = o->via.array.size;
+	return 0;
+}
+
+int
+proto_health_decode(const void *buf, size_t len, struct proto_health *h,
+    char *err, size_t errlen)
+{
+	struct head hd = { &h->version, h->source, h->host, &h->seq,
+		&h->time_ns };
+	const msgpack_object *root;
+	const msgpack_object_kv *kv;
+	msgpack_unpacked u;
+	unsigned seen = 0;
+	uint32_t i;
+	int rv = -1, r;
+
+	memset(h, 0, sizeof *h);
+	msgpack_unpacked_init(&u);
+	if ((root = unpack_map(&u, buf, len, "health", err, errlen)) == NULL)
+		goto out;
+	for (i = 0; i < root->via.map.size; i++) {
+		kv = &root->via.map.ptr[i];
+		if ((r = decode_head(kv, &hd, &seen, err, errlen)) < 0)
+			goto out;
+		if (r == 1 || !key_is(&kv->key, "roles"))
+			continue;
+		if (mark_seen(&kv->key, F_BODY1, &seen, err, errlen) != 0 ||
+		    decode_roles(&kv->val, h, err, errlen) != 0)
+			goto out;
+	}
+	if (seen != (F_HEAD | F_BODY1)) {
 		decode_error(err, errlen, "missing fields (have 0x%x)", seen);
 		goto out;
 	}

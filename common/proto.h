@@ -3,14 +3,23 @@
  * the topics and every field are here and in vigil-protocol(7); bump
  * PROTO_VERSION when any of them changes.
  *
- * A bus message is the topic, a NUL byte, then one msgpack map:
+ * A bus message is the topic, a NUL byte, then one msgpack map. Every map
+ * starts with the same head:
  *   "v"    uint    schema version (PROTO_VERSION)
- *   "src"  str     source role ("system", "memory", "metrics", ...)
+ *   "src"  str     source role ("system", "memory", "metrics", "vigild")
  *   "host" str     host name
- *   "seq"  uint    per-publisher sequence number, +1 per message
- *   "t"    int     collection time, wall clock, ns since the epoch
+ *   "seq"  uint    per-publisher sequence number, +1 per message of any kind
+ *   "t"    int     wall clock, ns since the epoch
+ * A sample (topic vigil.sample.SRC) adds:
  *   "iv"   uint    sampling interval, ms
  *   "vals" map     series name (str) -> value (float or int)
+ * Series metadata (vigil.meta.SRC) adds:
+ *   "series" array of maps {"name", "unit", "kind", "desc"} (all str)
+ * Role health from vigild (vigil.health) adds:
+ *   "roles" array of maps {"name", "state" (str), "pid" (int), "uptime"
+ *           (ms), "restarts" (uint), "exit" (str, last exit), "retry" (ms
+ *           until the next start, 0 if none), "cpu" (%), "rss" (bytes),
+ *           "fds" (uint)}
  */
 #ifndef VIGIL_PROTO_H
 #define VIGIL_PROTO_H
@@ -21,13 +30,17 @@
 #define PROTO_VERSION 1
 
 /* Topics: a subscriber matches on a prefix of the body. */
-#define PROTO_TOPIC_SAMPLE "vigil.sample."	/* + source role */
+#define PROTO_TOPIC_SAMPLE "vigil.sample." /* + source role */
+#define PROTO_TOPIC_META "vigil.meta."     /* + source role */
+#define PROTO_TOPIC_HEALTH "vigil.health"
 
 /* Limits the decoder enforces; bigger messages are rejected. */
-#define PROTO_SOURCE_MAX 32	/* bytes, without NUL */
-#define PROTO_HOST_MAX 255	/* bytes, without NUL */
-#define PROTO_NAME_MAX 200	/* series name, bytes, without NUL */
-#define PROTO_VALUES_MAX 4096	/* values in one sample */
+#define PROTO_SOURCE_MAX 32   /* bytes, without NUL */
+#define PROTO_HOST_MAX 255    /* bytes, without NUL */
+#define PROTO_NAME_MAX 200    /* series name, bytes, without NUL */
+#define PROTO_VALUES_MAX 4096 /* values in one sample */
+#define PROTO_TEXT_MAX 200    /* unit, kind, desc, state, exit: bytes */
+#define PROTO_ROLES_MAX 32    /* roles in one health message */
 
 struct proto_value {
 	char *name;
@@ -59,14 +72,73 @@ void proto_sample_free(struct proto_sample *s);
  * Encode the map (without topic) into a malloc'd buffer; the caller frees
  * *buf. Returns 0 or -1.
  */
-int proto_sample_encode(const struct proto_sample *s, char **buf,
-    size_t *len);
+int proto_sample_encode(const struct proto_sample *s, char **buf, size_t *len);
 /*
  * Decode a map into s, which the caller frees with proto_sample_free even
  * on error. Truncated input, trailing bytes, wrong types, a wrong version or
  * a limit exceeded return -1 with a reason in err.
  */
 int proto_sample_decode(const void *buf, size_t len, struct proto_sample *s,
+    char *err, size_t errlen);
+
+/* Series kinds, as strings on the wire. */
+#define PROTO_KIND_GAUGE "gauge"     /* a level: memory used, load */
+#define PROTO_KIND_COUNTER "counter" /* grows; a total since start */
+#define PROTO_KIND_RATE "rate"       /* per second, from two readings */
+
+struct proto_series {
+	char *name;
+	char *unit; /* "%", "bytes", "bytes/s", "s", "/s", "" ... */
+	char *kind; /* PROTO_KIND_* */
+	char *desc; /* one line */
+};
+
+struct proto_meta {
+	uint32_t version;
+	char source[PROTO_SOURCE_MAX + 1];
+	char host[PROTO_HOST_MAX + 1];
+	uint64_t seq;
+	int64_t time_ns;
+	size_t nseries;
+	size_t cap;
+	struct proto_series *series;
+};
+
+void proto_meta_init(struct proto_meta *m, const char *source,
+    const char *host);
+/* Append a series description; the strings are copied. */
+void proto_meta_add(struct proto_meta *m, const char *name, const char *unit,
+    const char *kind, const char *desc);
+void proto_meta_free(struct proto_meta *m);
+int proto_meta_encode(const struct proto_meta *m, char **buf, size_t *len);
+int proto_meta_decode(const void *buf, size_t len, struct proto_meta *m,
+    char *err, size_t errlen);
+
+struct proto_role {
+	char name[PROTO_SOURCE_MAX + 1];
+	char state[PROTO_TEXT_MAX + 1]; /* "ready", "backoff", ... */
+	int64_t pid;                    /* 0 when not running */
+	int64_t uptime_ms;
+	uint64_t restarts;
+	char exit[PROTO_TEXT_MAX + 1]; /* "exit 1", "signal 9", "" */
+	int64_t retry_ms;              /* until the next start; 0: none */
+	double cpu;                    /* % of one core */
+	uint64_t rss;                  /* bytes */
+	uint64_t fds;
+};
+
+struct proto_health {
+	uint32_t version;
+	char source[PROTO_SOURCE_MAX + 1];
+	char host[PROTO_HOST_MAX + 1];
+	uint64_t seq;
+	int64_t time_ns;
+	size_t nroles;
+	struct proto_role roles[PROTO_ROLES_MAX];
+};
+
+int proto_health_encode(const struct proto_health *h, char **buf, size_t *len);
+int proto_health_decode(const void *buf, size_t len, struct proto_health *h,
     char *err, size_t errlen);
 
 /*

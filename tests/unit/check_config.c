@@ -15,8 +15,8 @@ fixture(const char *name)
 	static char path[1024];
 	const char *src = getenv("VIGIL_SRCDIR");
 
-	snprintf(path, sizeof path, "%s/tests/data/config/%s",
-	    src ? src : ".", name);
+	snprintf(path, sizeof path, "%s/tests/data/config/%s", src ? src : ".",
+	    name);
 	return path;
 }
 
@@ -50,7 +50,8 @@ START_TEST(test_good)
 	char err[512];
 
 	ck_assert_int_eq(config_load(&cf, fixture("good.conf"), err,
-			     sizeof err), 0);
+	                     sizeof err),
+	    0);
 	ck_assert_str_eq(cf.rundir, "/tmp/vigil-test");
 	ck_assert_str_eq(cf.bus, "ipc:///tmp/vigil-test/bus");
 	ck_assert_uint_eq(cf.gateway.port, 9001);
@@ -69,10 +70,12 @@ static const struct {
 	const char *error; /* after "PATH:" */
 } bad_files[] = {
 	{ "unknown-key.conf", "5: unknown key 'prot' in [gateway]" },
-	{ "out-of-range.conf", "3: interval: '5' is not a number from 10 to "
-			       "3600000" },
-	{ "not-a-number.conf", "2: port: '80x' is not a number from 0 to "
-			       "65535" },
+	{ "out-of-range.conf",
+	    "3: interval: '5' is not a number from 10 to "
+	    "3600000" },
+	{ "not-a-number.conf",
+	    "2: port: '80x' is not a number from 0 to "
+	    "65535" },
 	{ "unknown-section.conf", "4: unknown section [colector]" },
 	{ "syntax.conf", "3: syntax error" },
 	{ "missing.conf", " No such file or directory" },
@@ -98,6 +101,10 @@ START_TEST(test_bad_role)
 
 	ck_assert_int_eq(config_load(&cf, path, err, sizeof err), -1);
 	snprintf(want, sizeof want, "%s: roles: unknown role 'sytem'", path);
+	ck_assert_str_eq(err, want);
+	path = fixture("repeated-role.conf");
+	ck_assert_int_eq(config_load(&cf, path, err, sizeof err), -1);
+	snprintf(want, sizeof want, "%s: roles: repeated role 'system'", path);
 	ck_assert_str_eq(err, want);
 }
 END_TEST

@@ -62,7 +62,8 @@ START_TEST(test_truncated)
 	for (cut = 0; cut < len; cut++) {
 		err[0] = '\0';
 		ck_assert_int_eq(proto_sample_decode(buf, cut, &out, err,
-				     sizeof err), -1);
+		                     sizeof err),
+		    -1);
 		ck_assert(err[0] != '\0');
 		proto_sample_free(&out);
 	}
@@ -82,7 +83,8 @@ START_TEST(test_trailing)
 	buf = realloc(buf, len + 1);
 	buf[len] = (char)0xc0; /* a msgpack nil after the map */
 	ck_assert_int_eq(proto_sample_decode(buf, len + 1, &out, err,
-			     sizeof err), -1);
+	                     sizeof err),
+	    -1);
 	ck_assert_str_eq(err, "1 trailing bytes");
 	free(buf);
 	proto_sample_free(&in);
@@ -130,7 +132,8 @@ START_TEST(test_fields)
 
 	pack_fields(&sb, PROTO_VERSION, 0, 0);
 	ck_assert_int_eq(proto_sample_decode(sb.data, sb.size, &out, err,
-			     sizeof err), 0);
+	                     sizeof err),
+	    0);
 	ck_assert_uint_eq(out.nvalues, 1);
 	ck_assert(out.values[0].value == 12.0);
 	proto_sample_free(&out);
@@ -138,21 +141,24 @@ START_TEST(test_fields)
 
 	pack_fields(&sb, PROTO_VERSION + 1, 0, 0);
 	ck_assert_int_eq(proto_sample_decode(sb.data, sb.size, &out, err,
-			     sizeof err), -1);
+	                     sizeof err),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(err, "version"));
 	proto_sample_free(&out);
 	msgpack_sbuffer_destroy(&sb);
 
 	pack_fields(&sb, PROTO_VERSION, 1, 0);
 	ck_assert_int_eq(proto_sample_decode(sb.data, sb.size, &out, err,
-			     sizeof err), -1);
+	                     sizeof err),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(err, "missing"));
 	proto_sample_free(&out);
 	msgpack_sbuffer_destroy(&sb);
 
 	pack_fields(&sb, PROTO_VERSION, 0, 1);
 	ck_assert_int_eq(proto_sample_decode(sb.data, sb.size, &out, err,
-			     sizeof err), -1);
+	                     sizeof err),
+	    -1);
 	ck_assert_str_eq(err, "value mem.total: not a number");
 	proto_sample_free(&out);
 	msgpack_sbuffer_destroy(&sb);
@@ -167,11 +173,13 @@ START_TEST(test_garbage)
 	char err[128];
 
 	ck_assert_int_eq(proto_sample_decode(junk, sizeof junk, &out, err,
-			     sizeof err), -1);
+	                     sizeof err),
+	    -1);
 	ck_assert_str_eq(err, "sample is not a map");
 	proto_sample_free(&out);
 	ck_assert_int_eq(proto_sample_decode(bad, sizeof bad, &out, err,
-			     sizeof err), -1);
+	                     sizeof err),
+	    -1);
 	ck_assert_str_eq(err, "not msgpack");
 	proto_sample_free(&out);
 }
@@ -185,7 +193,8 @@ START_TEST(test_split)
 	size_t plen;
 
 	ck_assert_int_eq(proto_split(body, sizeof body - 1, &topic, &payload,
-			     &plen), 0);
+	                     &plen),
+	    0);
 	ck_assert_str_eq(topic, "vigil.sample.system");
 	ck_assert_uint_eq(plen, 1);
 	ck_assert_int_eq(*(const unsigned char *)payload, 0x81);
@@ -194,6 +203,80 @@ START_TEST(test_split)
 	ck_assert_int_eq(proto_split("\0x", 2, &topic, &payload, &plen), -1);
 	ck_assert_int_eq(proto_split("a\nb\0x", 5, &topic, &payload, &plen),
 	    -1);
+}
+END_TEST
+
+START_TEST(test_meta_round_trip)
+{
+	struct proto_meta in, out;
+	char *buf, err[128];
+	size_t len;
+
+	proto_meta_init(&in, "memory", "web-1");
+	in.seq = 7;
+	in.time_ns = 5;
+	proto_meta_add(&in, "mem.total", "bytes", PROTO_KIND_GAUGE,
+	    "Physical memory");
+	proto_meta_add(&in, "mem.faults", "/s", PROTO_KIND_RATE, "");
+	ck_assert_int_eq(proto_meta_encode(&in, &buf, &len), 0);
+	ck_assert_int_eq(proto_meta_decode(buf, len, &out, err, sizeof err), 0);
+	ck_assert_str_eq(out.source, "memory");
+	ck_assert_uint_eq(out.seq, 7);
+	ck_assert_uint_eq(out.nseries, 2);
+	ck_assert_str_eq(out.series[0].unit, "bytes");
+	ck_assert_str_eq(out.series[0].desc, "Physical memory");
+	ck_assert_str_eq(out.series[1].kind, "rate");
+	ck_assert_str_eq(out.series[1].desc, "");
+	/* A sample decoder refuses metadata: it has no vals. */
+	ck_assert_int_eq(proto_sample_decode(buf, len,
+	                     &(struct proto_sample){ 0 }, err, sizeof err),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "missing"));
+	free(buf);
+	proto_meta_free(&in);
+	proto_meta_free(&out);
+}
+END_TEST
+
+START_TEST(test_health_round_trip)
+{
+	struct proto_health in, out;
+	char *buf, err[128];
+	size_t len, cut;
+
+	memset(&in, 0, sizeof in);
+	in.version = PROTO_VERSION;
+	snprintf(in.source, sizeof in.source, "vigild");
+	snprintf(in.host, sizeof in.host, "h");
+	in.seq = 3;
+	in.nroles = 2;
+	snprintf(in.roles[0].name, sizeof in.roles[0].name, "system");
+	snprintf(in.roles[0].state, sizeof in.roles[0].state, "ready");
+	in.roles[0].pid = 1234;
+	in.roles[0].uptime_ms = 60000;
+	in.roles[0].rss = 1 << 20;
+	in.roles[0].cpu = 0.5;
+	snprintf(in.roles[1].name, sizeof in.roles[1].name, "metrics");
+	snprintf(in.roles[1].state, sizeof in.roles[1].state, "backoff");
+	snprintf(in.roles[1].exit, sizeof in.roles[1].exit, "signal 9");
+	in.roles[1].restarts = 4;
+	in.roles[1].retry_ms = 800;
+	ck_assert_int_eq(proto_health_encode(&in, &buf, &len), 0);
+	ck_assert_int_eq(proto_health_decode(buf, len, &out, err, sizeof err),
+	    0);
+	ck_assert_uint_eq(out.nroles, 2);
+	ck_assert_str_eq(out.roles[0].state, "ready");
+	ck_assert_int_eq(out.roles[0].pid, 1234);
+	ck_assert_uint_eq(out.roles[0].rss, 1 << 20);
+	ck_assert(out.roles[0].cpu == 0.5);
+	ck_assert_str_eq(out.roles[1].exit, "signal 9");
+	ck_assert_uint_eq(out.roles[1].restarts, 4);
+	ck_assert_int_eq(out.roles[1].retry_ms, 800);
+	for (cut = 0; cut < len; cut++)
+		ck_assert_int_eq(proto_health_decode(buf, cut, &out, err,
+		                     sizeof err),
+		    -1);
+	free(buf);
 }
 END_TEST
 
@@ -211,6 +294,8 @@ main(void)
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_split);
+	tcase_add_test(tc, test_meta_round_trip);
+	tcase_add_test(tc, test_health_round_trip);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
