@@ -70,7 +70,7 @@ memory_collect(const char *root, struct proto_sample *out)
 static const struct config_collector *
 memory_conf(const struct config *cf)
 {
-	return &cf->memory;
+	return &cf->memory.c;
 }
 
 static int
@@ -80,7 +80,7 @@ memory_init(void **state, const struct config *cf, struct event_base *base)
 
 	(void)base;
 	m = xcalloc(1, sizeof *m);
-	m->root = xstrdup(cf->memory.proc_root);
+	m->root = xstrdup(cf->memory.c.proc_root);
 	*state = m;
 	return 0;
 }

@@ -109,14 +109,14 @@ system_collect(struct system *sys, const char *root, struct proto_sample *out)
 static const struct config_collector *
 system_conf(const struct config *cf)
 {
-	return &cf->system;
+	return &cf->system.c;
 }
 
 static int
 system_init(void **state, const struct config *cf, struct event_base *base)
 {
 	(void)base;
-	*state = system_new(cf->system.proc_root);
+	*state = system_new(cf->system.c.proc_root);
 	return 0;
 }
 

@@ -53,18 +53,49 @@ struct config_key {
 		.min = lo, .max = hi                                           \
 	}
 
+/*
+ * Policy keys: in [vigild] they set the default for every role, in a role's
+ * section they override it; UNSET marks a key a role did not override.
+ */
+#define UNSET UINT_MAX
+#define OWN(x) (x)
+#define INHERIT(x) UNSET
+#define POLICY(sec, pol, D)                                                    \
+	UINT(sec, "backoff_min", pol.backoff_min_ms, D(100), 0, 3600000),     \
+	    UINT(sec, "backoff_max", pol.backoff_max_ms, D(30000), 0,          \
+		3600000),                                                      \
+	    UINT(sec, "stable_after", pol.stable_ms, D(10000), 0, 86400000),   \
+	    UINT(sec, "crash_budget", pol.crash_budget, D(5), 1, 1000),        \
+	    UINT(sec, "crash_window", pol.crash_window_ms, D(60000), 1000,     \
+		86400000),                                                     \
+	    UINT(sec, "ready_timeout", pol.ready_timeout_ms, D(10000), 100,    \
+		600000),                                                       \
+	    UINT(sec, "watchdog", pol.watchdog_ms, D(15000), 0, 3600000),      \
+	    UINT(sec, "stop_timeout", pol.stop_timeout_ms, D(5000), 100, 600000)
+
+#define COLLECTOR(sec, c)                                                      \
+	UINT(sec, "interval", c.interval_ms, 1000, 10, 3600000),               \
+	    UINT(sec, "meta_interval", c.meta_interval_ms, 60000, 1000,        \
+		86400000),                                                     \
+	    STR(sec, "proc_root", c.proc_root, "/")
+
 static const struct config_key config_keys[] = {
 	STR("vigild", "rundir", rundir, NULL),
 	STR("vigild", "bindir", bindir, NULL),
 	STR("vigild", "host", host, NULL),
 	STR("vigild", "roles", roles, "gateway system memory metrics"),
 	STR("vigild", "bus", bus, NULL),
-	UINT("vigild", "stop_timeout", stop_timeout_ms, 5000, 100, 600000),
-	UINT("vigild", "restart_delay", restart_delay_ms, 100, 0, 600000),
+	STR("vigild", "user", user, "nobody"),
+	STR("vigild", "pidfile", pidfile, NULL),
+	STR("vigild", "control", control, NULL),
+	UINT("vigild", "health_interval", health_interval_ms, 1000, 100,
+	    3600000),
+	POLICY("vigild", policy, OWN),
 
 	STR("gateway", "address", gateway.address, "127.0.0.1"),
 	UINT("gateway", "port", gateway.port, 8420, 0, 65535),
 	STR("gateway", "www", gateway.www, NULL),
+	UINT("gateway", "backlog", gateway.backlog, 4096, 1, 65535),
 	UINT("gateway", "max_clients", gateway.max_clients, 1024, 1, 1000000),
 	UINT("gateway", "max_message", gateway.max_message, 65536, 125,
 	    16 << 20),
@@ -72,19 +103,47 @@ static const struct config_key config_keys[] = {
 	UINT("gateway", "handshake_timeout", gateway.handshake_timeout_ms,
 	    10000, 100, 600000),
 	UINT("gateway", "bus_recvbuf", gateway.bus_recvbuf, 1024, 1, 8192),
+	UINT("gateway", "history", gateway.history, 900, 2, 86400),
+	UINT("gateway", "max_series", gateway.max_series, 10000, 1, 1000000),
+	UINT("gateway", "batch_interval", gateway.batch_interval_ms, 100, 0,
+	    60000),
+	UINT("gateway", "client_queue", gateway.client_queue, 1 << 20, 4096,
+	    1 << 30),
+	UINT("gateway", "lag_timeout", gateway.lag_timeout_ms, 30000, 100,
+	    3600000),
+	UINT("gateway", "ping_interval", gateway.ping_interval_ms, 30000, 0,
+	    3600000),
+	UINT("gateway", "ping_timeout", gateway.ping_timeout_ms, 10000, 100,
+	    3600000),
+	UINT("gateway", "close_timeout", gateway.close_timeout_ms, 5000, 100,
+	    600000),
+	UINT("gateway", "stale_after", gateway.stale_after_ms, 10000, 100,
+	    86400000),
+	POLICY("gateway", role_policy[CONFIG_ROLE_GATEWAY], INHERIT),
 
-	UINT("system", "interval", system.interval_ms, 1000, 10, 3600000),
-	STR("system", "proc_root", system.proc_root, "/"),
+	COLLECTOR("system", system.c),
+	UINT("system", "max_devices", system.max_devices, 256, 1, 100000),
+	POLICY("system", role_policy[CONFIG_ROLE_SYSTEM], INHERIT),
 
-	UINT("memory", "interval", memory.interval_ms, 1000, 10, 3600000),
-	STR("memory", "proc_root", memory.proc_root, "/"),
+	COLLECTOR("memory", memory.c),
+	UINT("memory", "top", memory.top, 10, 0, 1000),
+	POLICY("memory", role_policy[CONFIG_ROLE_MEMORY], INHERIT),
 
-	UINT("metrics", "interval", metrics.c.interval_ms, 1000, 10, 3600000),
-	STR("metrics", "proc_root", metrics.c.proc_root, "/"),
+	COLLECTOR("metrics", metrics.c),
 	STR("metrics", "address", metrics.address, "127.0.0.1"),
 	UINT("metrics", "port", metrics.port, 8125, 0, 65535),
-	UINT("metrics", "max_names", metrics.max_names, 10000, 1, 10000000),
+	UINT("metrics", "max_names", metrics.max_names, 1000, 1, 2046),
 	UINT("metrics", "max_packet", metrics.max_packet, 65507, 64, 65507),
+	UINT("metrics", "timer_samples", metrics.timer_samples, 10000, 1,
+	    1000000),
+	POLICY("metrics", role_policy[CONFIG_ROLE_METRICS], INHERIT),
+};
+
+const char *const config_role_names[CONFIG_NROLES] = {
+	[CONFIG_ROLE_GATEWAY] = "gateway",
+	[CONFIG_ROLE_SYSTEM] = "system",
+	[CONFIG_ROLE_MEMORY] = "memory",
+	[CONFIG_ROLE_METRICS] = "metrics",
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -242,9 +301,23 @@ default_www(void)
 }
 
 static void
+inherit_policy(struct config_policy *role, const struct config_policy *dflt)
+{
+	unsigned *r = (unsigned *)role;
+	const unsigned *d = (const unsigned *)dflt;
+	size_t i;
+
+	/* struct config_policy is made of unsigned only. */
+	for (i = 0; i < sizeof *role / sizeof(unsigned); i++)
+		if (r[i] == UNSET)
+			r[i] = d[i];
+}
+
+static void
 config_derive(struct config *cf)
 {
 	char host[256];
+	size_t i;
 
 	if (cf->gateway.www == NULL)
 		cf->gateway.www = default_www();
@@ -252,6 +325,12 @@ config_derive(struct config *cf)
 		cf->rundir = default_rundir();
 	if (cf->bus == NULL)
 		xasprintf(&cf->bus, "ipc://%s/bus", cf->rundir);
+	if (cf->pidfile == NULL)
+		xasprintf(&cf->pidfile, "%s/vigild.pid", cf->rundir);
+	if (cf->control == NULL)
+		xasprintf(&cf->control, "%s/control", cf->rundir);
+	for (i = 0; i < CONFIG_NROLES; i++)
+		inherit_policy(&cf->role_policy[i], &cf->policy);
 	if (cf->host == NULL) {
 		if (gethostname(host, sizeof host) != 0 || host[0] == '\0')
 			snprintf(host, sizeof host, "localhost");
@@ -264,9 +343,8 @@ config_derive(struct config *cf)
 static int
 config_check_roles(struct config *cf, char *err, size_t errlen)
 {
-	static const char *known[] = { "gateway", "system", "memory",
-		"metrics" };
-	const size_t nknown = sizeof known / sizeof known[0];
+	const char *const *known = config_role_names;
+	const size_t nknown = CONFIG_NROLES;
 	char *list = xstrdup(cf->roles), *tok, *save = NULL;
 	unsigned seen = 0;
 	size_t i;
@@ -380,4 +458,55 @@ const char *
 config_default_path(void)
 {
 	return VIGIL_SYSCONFDIR "/vigil.conf";
+}
+
+int
+config_role_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CONFIG_NROLES; i++)
+		if (strcmp(config_role_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const struct config_policy *
+config_role_policy(const struct config *cf, enum config_role role)
+{
+	return &cf->role_policy[role];
+}
+
+static int
+str_differ(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+int
+config_role_changed(const struct config *a, const struct config *b,
+    enum config_role role)
+{
+	const struct config_key *k;
+	const char *sec = config_role_names[role];
+
+	if (str_differ(a->rundir, b->rundir) ||
+	    str_differ(a->bindir, b->bindir) || str_differ(a->host, b->host) ||
+	    str_differ(a->bus, b->bus) || str_differ(a->user, b->user) ||
+	    memcmp(&a->role_policy[role], &b->role_policy[role],
+		sizeof a->role_policy[role]) != 0)
+		return 1;
+	for (k = config_keys; k < config_keys + NKEYS; k++) {
+		if (strcmp(k->section, sec) != 0)
+			continue;
+		if (k->type == CONFIG_STR ?
+			str_differ(*key_str((struct config *)a, k),
+			    *key_str((struct config *)b, k)) :
+			*key_uint((struct config *)a, k) !=
+			    *key_uint((struct config *)b, k))
+			return 1;
+	}
+	return 0;
 }

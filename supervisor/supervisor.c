@@ -48,7 +48,7 @@ struct supervisor {
 	int stopping;
 	int notified; /* READY=1 sent to the service manager */
 
-	struct child children[CONFIG_ROLES_MAX];
+	struct child children[CONFIG_NROLES];
 	size_t nchildren;
 
 	struct event *ev_term;
@@ -96,7 +96,7 @@ supervisor_roles(
 }
 
 struct supervisor_check_arg {
-	char names[CONFIG_ROLES_MAX][ROLE_NAME_MAX + 1];
+	char names[CONFIG_NROLES][ROLE_NAME_MAX + 1];
 	size_t n;
 	char *err;
 	size_t errlen;
@@ -121,9 +121,9 @@ supervisor_check_role(const char *role, size_t len, void *arg)
 			return -1;
 		}
 	}
-	if (ca->n == CONFIG_ROLES_MAX) {
+	if (ca->n == CONFIG_NROLES) {
 		snprintf(ca->err, ca->errlen, "more than %d roles",
-		    CONFIG_ROLES_MAX);
+		    CONFIG_NROLES);
 		return -1;
 	}
 	memcpy(ca->names[ca->n], role, len);
@@ -472,8 +472,8 @@ supervisor_stop(void)
 		event_base_loopbreak(sv.base);
 		return;
 	}
-	tv.tv_sec = sv.cf->stop_timeout_ms / 1000;
-	tv.tv_usec = (sv.cf->stop_timeout_ms % 1000) * 1000;
+	tv.tv_sec = sv.cf->policy.stop_timeout_ms / 1000;
+	tv.tv_usec = (sv.cf->policy.stop_timeout_ms % 1000) * 1000;
 	evtimer_add(sv.stop_timer, &tv);
 }
 
@@ -542,7 +542,7 @@ supervisor_setup(struct config *cf, int verbose)
 	memset(&sv, 0, sizeof sv);
 	sv.cf = cf;
 	sv.verbose = verbose;
-	sv.policy.restart_delay_ms = cf->restart_delay_ms;
+	sv.policy.restart_delay_ms = cf->policy.backoff_min_ms;
 	if (cf->path != NULL) {
 		/* Children must find it wherever their cwd is. */
 		abs = realpath(cf->path, NULL);

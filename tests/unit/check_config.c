@@ -31,8 +31,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cf.gateway.port, 8420);
 	ck_assert_str_eq(cf.gateway.address, "127.0.0.1");
 	ck_assert_uint_eq(cf.metrics.port, 8125);
-	ck_assert_uint_eq(cf.system.interval_ms, 1000);
-	ck_assert_str_eq(cf.system.proc_root, "/");
+	ck_assert_uint_eq(cf.system.c.interval_ms, 1000);
+	ck_assert_str_eq(cf.system.c.proc_root, "/");
 	ck_assert(config_has_role(&cf, "gateway"));
 	ck_assert(config_has_role(&cf, "metrics"));
 	ck_assert(!config_has_role(&cf, "metric"));
@@ -62,6 +62,40 @@ START_TEST(test_good)
 	ck_assert(config_has_role(&cf, "system"));
 	ck_assert(!config_has_role(&cf, "memory"));
 	config_free(&cf);
+}
+END_TEST
+
+/* [vigild] sets every role's policy; a role's section overrides it. */
+START_TEST(test_policy)
+{
+	struct config a, b;
+	char err[2048];
+
+	ck_assert_int_eq(config_load(&a, fixture("policy.conf"), err,
+			     sizeof err), 0);
+	ck_assert_uint_eq(config_role_policy(&a, CONFIG_ROLE_SYSTEM)
+			      ->backoff_max_ms, 2000);
+	ck_assert_uint_eq(config_role_policy(&a, CONFIG_ROLE_MEMORY)
+			      ->backoff_max_ms, 500);
+	ck_assert_uint_eq(config_role_policy(&a, CONFIG_ROLE_MEMORY)
+			      ->watchdog_ms, 0);
+	ck_assert_uint_eq(config_role_policy(&a, CONFIG_ROLE_GATEWAY)
+			      ->backoff_min_ms, 100);
+	ck_assert_int_eq(config_role_index("metrics"), CONFIG_ROLE_METRICS);
+	ck_assert_int_eq(config_role_index("vigild"), -1);
+
+	/* Only memory's own key differs between the two files. */
+	ck_assert_int_eq(config_load(&b, fixture("policy-changed.conf"), err,
+			     sizeof err), 0);
+	ck_assert(config_role_changed(&a, &b, CONFIG_ROLE_MEMORY));
+	ck_assert(!config_role_changed(&a, &b, CONFIG_ROLE_SYSTEM));
+	ck_assert(!config_role_changed(&a, &b, CONFIG_ROLE_GATEWAY));
+	ck_assert(!config_role_changed(&a, &a, CONFIG_ROLE_MEMORY));
+	free(b.host);
+	b.host = strdup("elsewhere");
+	ck_assert(config_role_changed(&a, &b, CONFIG_ROLE_SYSTEM));
+	config_free(&a);
+	config_free(&b);
 }
 END_TEST
 
@@ -122,6 +156,7 @@ main(void)
 	tcase_add_loop_test(tc, test_errors, 0,
 	    sizeof bad_files / sizeof bad_files[0]);
 	tcase_add_test(tc, test_bad_role);
+	tcase_add_test(tc, test_policy);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

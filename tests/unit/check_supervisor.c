@@ -22,8 +22,8 @@ static const struct {
     {"gateway system gateway", 0},
     {"../bin/sh", 0},
     {"System", 0},
-    {"a b c d e f g h", 1},
-    {"a b c d e f g h i", 0},
+    {"a b c d", 1},
+    {"a b c d e", 0},
     {"abcdefghijklmnopqrstuvwxyzabcdefg", 0},
 };
 
