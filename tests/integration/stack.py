@@ -23,14 +23,12 @@ async def samples_from_all(client, timeout):
     seen = {}
 
     def pred(m):
-        if m.get("type") != "sample":
-            return False
-        src, seq = m["src"], m["seq"]
-        if src in last and src in seen:
-            assert seq > last[src], f"{src}: seq {seq} after {last[src]}"
-        if src in last:
-            seen[src] = seen.get(src, 0) + 1
-        last[src] = seq
+        for s in vigiltest.samples(m):
+            src, seq = s["src"], s["seq"]
+            if src in last:
+                assert seq > last[src], f"{src}: seq {seq} after {last[src]}"
+                seen[src] = seen.get(src, 0) + 1
+            last[src] = seq
         return all(seen.get(c, 0) >= 1 for c in COLLECTORS)
 
     await client.until("two samples from each collector", pred, timeout)
@@ -47,10 +45,11 @@ async def check_hello_and_samples(stack, subprotocol):
         await samples_from_all(c, 5)
         log(f"{subprotocol}: samples from {COLLECTORS} in "
             f"{time.monotonic() - t0:.2f}s")
-        m = next(m for m in c.messages if m.get("src") == "system"
-                 and "load.1" in m["vals"])
+        got = [s for m in c.messages for s in vigiltest.samples(m)]
+        m = next(s for s in got if s["src"] == "system"
+                 and "load.1" in s["vals"])
         assert m["t"] > 1.6e12 and m["iv"] == 250, m
-        m = next(m for m in c.messages if m.get("src") == "memory")
+        m = next(s for s in got if s["src"] == "memory")
         assert m["vals"]["mem.total"] > 0, m
         assert 0 < m["vals"]["mem.available"] <= m["vals"]["mem.total"], m
 
@@ -65,10 +64,12 @@ async def check_statsd(stack):
 
         def pred(m):
             nonlocal total
-            if m.get("src") != "metrics":
-                return False
-            total += m["vals"].get("statsd.itest.hits.count", 0)
-            return total >= 3 and m["vals"].get("statsd.itest.level") == 42
+            done = False
+            for s in vigiltest.samples(m):
+                if s["src"] == "metrics":
+                    total += s["vals"].get("statsd.itest.hits.count", 0)
+                    done = s["vals"].get("statsd.itest.level") == 42
+            return total >= 3 and done
 
         await c.until("the StatsD counter and gauge", pred, 5)
         assert total == 3, total
@@ -88,8 +89,8 @@ async def check_restart(stack):
             f"{(time.monotonic() - killed) * 1000:.0f} ms")
         # The new process starts counting at 1 again and samples resume.
         await c.until("samples from the new vigil-memory",
-                      lambda m: m.get("src") == "memory" and m["seq"] <= 2,
-                      5)
+                      lambda m: any(s["src"] == "memory" and s["seq"] <= 2
+                                    for s in vigiltest.samples(m)), 5)
         others = {r: stack.role_pid(r) for r in ("system", "metrics")}
         assert all(others.values()), others
 

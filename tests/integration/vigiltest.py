@@ -82,39 +82,42 @@ def pids_with_arg(arg):
 class Stack:
     """vigild -f with every role, on free ports, in a temporary directory."""
 
-    def __init__(self, interval=250, extra=""):
+    def __init__(self, interval=250, conf=None):
+        """conf: {section: {key: value}} merged over the test defaults."""
         self.tmp = tempfile.mkdtemp(prefix="vigil-test-")
         self.rundir = os.path.join(self.tmp, "run")
         self.http_port = free_port()
         self.statsd_port = free_port(socket.SOCK_DGRAM)
         self.conf = os.path.join(self.tmp, "vigil.conf")
-        with open(self.conf, "w") as f:
-            f.write(f"""[vigild]
-rundir = {self.rundir}
-bindir = {BUILDDIR}
-stop_timeout = 3000
-
-[gateway]
-port = {self.http_port}
-www = {BUILDDIR}/www
-
-[system]
-interval = {interval}
-
-[memory]
-interval = {interval}
-
-[metrics]
-interval = {interval}
-port = {self.statsd_port}
-{extra}""")
+        sections = {
+            "vigild": {"rundir": self.rundir, "bindir": BUILDDIR,
+                       "stop_timeout": 3000},
+            "gateway": {"port": self.http_port, "www": f"{BUILDDIR}/www"},
+            "system": {"interval": interval},
+            "memory": {"interval": interval},
+            "metrics": {"interval": interval, "port": self.statsd_port},
+        }
+        for sec, keys in (conf or {}).items():
+            sections.setdefault(sec, {}).update(keys)
+        self.write_conf(sections)
         self.stderr_path = os.path.join(self.tmp, "vigild.stderr")
         self.proc = None
 
-    def start(self):
+    def write_conf(self, sections):
+        """Write the config file; vigild reads it again on reload."""
+        self.sections = sections
+        with open(self.conf, "w") as f:
+            for sec, keys in sections.items():
+                f.write(f"[{sec}]\n")
+                for k, v in keys.items():
+                    if v is not None:
+                        f.write(f"{k} = {v}\n")
+                f.write("\n")
+
+    def start(self, args=("-f", "-v")):
         self.stderr = open(self.stderr_path, "w")
         self.proc = subprocess.Popen(
-            [os.path.join(BUILDDIR, "vigild"), "-f", "-v", "-c", self.conf],
+            [os.path.join(BUILDDIR, "vigild"), *args, "-c", self.conf],
             stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr,
             start_new_session=True)
         log(f"vigild pid {self.proc.pid}, http {self.http_port}, "
@@ -168,6 +171,15 @@ port = {self.statsd_port}
         subprocess.run(["rm", "-rf", self.tmp])
 
 
+def samples(m):
+    """The bus samples a WebSocket message carries (none, one or many)."""
+    if m.get("type") == "sample":
+        return [m]
+    if m.get("type") == "batch":
+        return m["samples"]
+    return []
+
+
 def decode(frame):
     """A WebSocket message as a dict, from either subprotocol."""
     if isinstance(frame, bytes):
@@ -212,9 +224,9 @@ class Client:
                 return m
 
 
-def run(main):
+def run(main, **stack_args):
     """Run an async test function with a stack; exit 0 or 1 for automake."""
-    stack = Stack()
+    stack = Stack(**stack_args)
     try:
         stack.start()
         asyncio.run(main(stack))
@@ -228,5 +240,5 @@ def run(main):
         stack.cleanup()
 
 
-def main(test):
-    sys.exit(run(test))
+def main(test, **stack_args):
+    sys.exit(run(test, **stack_args))
