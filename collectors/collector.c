@@ -179,6 +179,7 @@ collector_free(struct collector *c)
 		event_free(c->sigint);
 	if (c->bus_open)
 		nng_close(c->bus);
+	ready_free();
 	if (c->base != NULL)
 		event_base_free(c->base);
 	proto_sample_free(&c->sample);
@@ -245,7 +246,7 @@ collector_run(const struct config *cf, const struct collector_ops *ops)
 	if (collector_events(&c) != 0)
 		goto out;
 	collector_arm(&c);
-	ready_notify();
+	ready_notify(c.base);
 	log_info("publishing every %u ms on %s", cc->interval_ms, cf->bus);
 	if (event_base_dispatch(c.base) == -1)
 		log_warnx("%s: event loop failed", __func__);

@@ -41,6 +41,19 @@ proto_sample_add(struct proto_sample *s, const char *name, double v)
 }
 
 void
+proto_sample_add_text(struct proto_sample *s, const char *name,
+    const char *value)
+{
+	if (s->ntexts == s->tcap) {
+		s->tcap = s->tcap == 0 ? 8 : s->tcap * 2;
+		s->texts = xreallocarray(s->texts, s->tcap, sizeof *s->texts);
+	}
+	s->texts[s->ntexts].name = xstrdup(name);
+	s->texts[s->ntexts].value = xstrdup(value);
+	s->ntexts++;
+}
+
+void
 proto_sample_clear(struct proto_sample *s)
 {
 	size_t i;
@@ -48,6 +61,11 @@ proto_sample_clear(struct proto_sample *s)
 	for (i = 0; i < s->nvalues; i++)
 		free(s->values[i].name);
 	s->nvalues = 0;
+	for (i = 0; i < s->ntexts; i++) {
+		free(s->texts[i].name);
+		free(s->texts[i].value);
+	}
+	s->ntexts = 0;
 }
 
 void
@@ -57,6 +75,9 @@ proto_sample_free(struct proto_sample *s)
 	free(s->values);
 	s->values = NULL;
 	s->cap = 0;
+	free(s->texts);
+	s->texts = NULL;
+	s->tcap = 0;
 }
 
 static void
@@ -106,7 +127,8 @@ proto_sample_encode(const struct proto_sample *s, char **buf, size_t *len)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	pack_head(&pk, 2, s->version, s->source, s->host, s->seq, s->time_ns);
+	pack_head(&pk, s->ntexts > 0 ? 3 : 2, s->version, s->source, s->host,
+	    s->seq, s->time_ns);
 	pack_str(&pk, "iv");
 	msgpack_pack_uint32(&pk, s->interval_ms);
 	pack_str(&pk, "vals");
@@ -114,6 +136,14 @@ proto_sample_encode(const struct proto_sample *s, char **buf, size_t *len)
 	for (i = 0; i < s->nvalues; i++) {
 		pack_str(&pk, s->values[i].name);
 		msgpack_pack_double(&pk, s->values[i].value);
+	}
+	if (s->ntexts > 0) {
+		pack_str(&pk, "text");
+		msgpack_pack_map(&pk, s->ntexts);
+		for (i = 0; i < s->ntexts; i++) {
+			pack_str(&pk, s->texts[i].name);
+			pack_str(&pk, s->texts[i].value);
+		}
 	}
 	return release(&sb, buf, len);
 }
@@ -218,6 +248,7 @@ enum {
 	F_HEAD = (1 << 5) - 1,
 	F_BODY1 = 1 << 5, /* iv, series or roles */
 	F_BODY2 = 1 << 6, /* vals */
+	F_TEXT = 1 << 7,  /* text, optional */
 };
 
 /* Where the head of a message goes, whatever its kind. */
@@ -320,6 +351,39 @@ unpack_map(msgpack_unpacked *u, const void *buf, size_t len, const char *what,
 	return &u->data;
 }
 
+/* A string that may be empty, copied into a fixed buffer. */
+static int
+get_text(const msgpack_object *o, char *dst, size_t max)
+{
+	if (o->type == MSGPACK_OBJECT_STR && o->via.str.size == 0) {
+		*dst = '\0';
+		return 0;
+	}
+	return get_str(o, dst, max);
+}
+
+static int
+decode_texts(const msgpack_object *o, struct proto_sample *s, char *err,
+    size_t errlen)
+{
+	char name[PROTO_NAME_MAX + 1], value[PROTO_TEXT_MAX + 1];
+	const msgpack_object_kv *kv;
+	uint32_t i;
+
+	if (o->type != MSGPACK_OBJECT_MAP || o->via.map.size > PROTO_TEXTS_MAX)
+		return decode_error(err, errlen,
+		    "text: not a map of at most %d", PROTO_TEXTS_MAX);
+	for (i = 0; i < o->via.map.size; i++) {
+		kv = &o->via.map.ptr[i];
+		if (get_str(&kv->key, name, PROTO_NAME_MAX) != 0 ||
+		    get_text(&kv->val, value, PROTO_TEXT_MAX) != 0)
+			return decode_error(err, errlen, "text %u: bad entry",
+			    i);
+		proto_sample_add_text(s, name, value);
+	}
+	return 0;
+}
+
 static int
 decode_sample_field(const msgpack_object_kv *kv, struct proto_sample *s,
     unsigned *seen, char *err, size_t errlen)
@@ -337,6 +401,10 @@ decode_sample_field(const msgpack_object_kv *kv, struct proto_sample *s,
 		if (mark_seen(k, F_BODY2, seen, err, errlen) != 0)
 			return -1;
 		return decode_values(&kv->val, s, err, errlen);
+	} else if (key_is(k, "text")) {
+		if (mark_seen(k, F_TEXT, seen, err, errlen) != 0)
+			return -1;
+		return decode_texts(&kv->val, s, err, errlen);
 	}
 	return 0; /* unknown fields are skipped for compatibility */
 }
@@ -365,7 +433,7 @@ proto_sample_decode(const void *buf, size_t len, struct proto_sample *s,
 		if (r < 0)
 			goto out;
 	}
-	if (seen != (F_HEAD | F_BODY1 | F_BODY2)) {
+	if ((seen & ~F_TEXT) != (F_HEAD | F_BODY1 | F_BODY2)) {
 		decode_error(err, errlen, "missing fields (have 0x%x)", seen);
 		goto out;
 	}
@@ -441,17 +509,6 @@ proto_meta_encode(const struct proto_meta *m, char **buf, size_t *len)
 		pack_str(&pk, m->series[i].desc);
 	}
 	return release(&sb, buf, len);
-}
-
-/* A string that may be empty, copied into a fixed buffer. */
-static int
-get_text(const msgpack_object *o, char *dst, size_t max)
-{
-	if (o->type == MSGPACK_OBJECT_STR && o->via.str.size == 0) {
-		*dst = '\0';
-		return 0;
-	}
-	return get_str(o, dst, max);
 }
 
 static int

@@ -13,6 +13,8 @@
  * A sample (topic vigil.sample.SRC) adds:
  *   "iv"   uint    sampling interval, ms
  *   "vals" map     series name (str) -> value (float or int)
+ *   "text" map     optional: name (str) -> str, for labels such as a
+ *                  process name or a mount point
  * Series metadata (vigil.meta.SRC) adds:
  *   "series" array of maps {"name", "unit", "kind", "desc"} (all str)
  * Role health from vigild (vigil.health) adds:
@@ -41,10 +43,16 @@
 #define PROTO_VALUES_MAX 4096 /* values in one sample */
 #define PROTO_TEXT_MAX 200    /* unit, kind, desc, state, exit: bytes */
 #define PROTO_ROLES_MAX 32    /* roles in one health message */
+#define PROTO_TEXTS_MAX 1024  /* text values in one sample */
 
 struct proto_value {
 	char *name;
 	double value;
+};
+
+struct proto_text {
+	char *name;
+	char *value;
 };
 
 struct proto_sample {
@@ -57,6 +65,9 @@ struct proto_sample {
 	size_t nvalues;
 	size_t cap;
 	struct proto_value *values;
+	size_t ntexts;
+	size_t tcap;
+	struct proto_text *texts;
 };
 
 /* Start an empty sample; the caller sets seq and time_ns. */
@@ -64,6 +75,9 @@ void proto_sample_init(struct proto_sample *s, const char *source,
     const char *host, uint32_t interval_ms);
 /* Append a value; the name is copied. */
 void proto_sample_add(struct proto_sample *s, const char *name, double v);
+/* Append a text value; both strings are copied. */
+void proto_sample_add_text(struct proto_sample *s, const char *name,
+    const char *value);
 /* Drop all values but keep the header and the storage. */
 void proto_sample_clear(struct proto_sample *s);
 void proto_sample_free(struct proto_sample *s);

@@ -147,6 +147,7 @@ gateway_free(struct gateway *g)
 		event_free(g->sigterm_ev);
 	if (g->sigint_ev != NULL)
 		event_free(g->sigint_ev);
+	ready_free();
 	event_base_free(g->base);
 }
 
@@ -179,7 +180,7 @@ gateway_run(const struct config *cf)
 	if (log_get_verbose() < 1)
 		fprintf(stderr, "vigil-gateway: listening on %s\n", url);
 	log_info("bus %s", cf->bus);
-	ready_notify();
+	ready_notify(g.base);
 	event_base_dispatch(g.base);
 	rv = 0;
 out:

@@ -85,6 +85,9 @@ class Stack:
     def __init__(self, interval=250, conf=None):
         """conf: {section: {key: value}} merged over the test defaults."""
         self.tmp = tempfile.mkdtemp(prefix="vigil-test-")
+        # vigild run as root starts the roles as an unprivileged user, who
+        # must read the config file.
+        os.chmod(self.tmp, 0o755)
         self.rundir = os.path.join(self.tmp, "run")
         self.http_port = free_port()
         self.statsd_port = free_port(socket.SOCK_DGRAM)
@@ -106,7 +109,7 @@ class Stack:
     def write_conf(self, sections):
         """Write the config file; vigild reads it again on reload."""
         self.sections = sections
-        with open(self.conf, "w") as f:
+        with open(self.conf, "w", opener=lambda p, fl: os.open(p, fl, 0o644)) as f:
             for sec, keys in sections.items():
                 f.write(f"[{sec}]\n")
                 for k, v in keys.items():

@@ -21,6 +21,7 @@ make_sample(struct proto_sample *s)
 	proto_sample_add(s, "cpu.total.busy", 12.5);
 	proto_sample_add(s, "load.1", 0.25);
 	proto_sample_add(s, "mem.total", 17179869184.0);
+	proto_sample_add_text(s, "top.1.name", "postgres");
 }
 
 START_TEST(test_round_trip)
@@ -44,6 +45,9 @@ START_TEST(test_round_trip)
 	ck_assert(out.values[0].value == 12.5);
 	ck_assert_str_eq(out.values[2].name, "mem.total");
 	ck_assert(out.values[2].value == 17179869184.0);
+	ck_assert_uint_eq(out.ntexts, 1);
+	ck_assert_str_eq(out.texts[0].name, "top.1.name");
+	ck_assert_str_eq(out.texts[0].value, "postgres");
 	free(buf);
 	proto_sample_free(&in);
 	proto_sample_free(&out);
