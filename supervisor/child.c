@@ -43,29 +43,29 @@ static const int child_table[CHILD_NSTATES][CHILD_NEVENTS] = {
 		X, X, CHILD_STOPPED },
 	[CHILD_FAILED] = {
 		CHILD_STARTING, CHILD_BACKOFF, CHILD_FAILED,
-		X, CHILD_FAILED,
+		X, CHILD_STOPPED,
 		X, X, X },
 };
 /* clang-format on */
 
 static const char *child_state_names[CHILD_NSTATES] = {
-    [CHILD_STOPPED] = "stopped",
-    [CHILD_STARTING] = "starting",
-    [CHILD_READY] = "ready",
-    [CHILD_BACKOFF] = "backoff",
-    [CHILD_STOPPING] = "stopping",
-    [CHILD_FAILED] = "failed",
+	[CHILD_STOPPED] = "stopped",
+	[CHILD_STARTING] = "starting",
+	[CHILD_READY] = "ready",
+	[CHILD_BACKOFF] = "backoff",
+	[CHILD_STOPPING] = "stopping",
+	[CHILD_FAILED] = "failed",
 };
 
 static const char *child_event_names[CHILD_NEVENTS] = {
-    [CHILD_EV_SPAWNED] = "spawned",
-    [CHILD_EV_SPAWN_FAILED] = "spawn-failed",
-    [CHILD_EV_NOT_FOUND] = "not-found",
-    [CHILD_EV_READY] = "ready",
-    [CHILD_EV_STOP] = "stop",
-    [CHILD_EV_EXIT_RESTART] = "exit-restart",
-    [CHILD_EV_EXIT_GIVE_UP] = "exit-give-up",
-    [CHILD_EV_EXIT_STOPPED] = "exit-stopped",
+	[CHILD_EV_SPAWNED] = "spawned",
+	[CHILD_EV_SPAWN_FAILED] = "spawn-failed",
+	[CHILD_EV_NOT_FOUND] = "not-found",
+	[CHILD_EV_READY] = "ready",
+	[CHILD_EV_STOP] = "stop",
+	[CHILD_EV_EXIT_RESTART] = "exit-restart",
+	[CHILD_EV_EXIT_GIVE_UP] = "exit-give-up",
+	[CHILD_EV_EXIT_STOPPED] = "exit-stopped",
 };
 
 const char *
@@ -118,12 +118,25 @@ void
 child_status_string(int status, char *buf, size_t len)
 {
 	if (WIFEXITED(status))
-		snprintf(
-		    buf, len, "exited with status %d", WEXITSTATUS(status));
+		snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		snprintf(buf, len, "killed by signal %d (%s)%s",
 		    WTERMSIG(status), strsignal(WTERMSIG(status)),
 		    WCOREDUMP(status) ? ", core dumped" : "");
 	else
 		snprintf(buf, len, "wait status %#x", (unsigned)status);
+}
+
+void
+child_status_short(int status, char *buf, size_t len)
+{
+	if (status == -1)
+		snprintf(buf, len, "%s", "");
+	else if (WIFEXITED(status))
+		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, len, "status %#x", (unsigned)status);
 }

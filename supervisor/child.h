@@ -7,6 +7,7 @@
 #define VIGIL_CHILD_H
 
 #include <stdint.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 enum child_state {
@@ -32,20 +33,38 @@ enum child_event {
 #define CHILD_NEVENTS 8
 
 struct event;
+struct policy_history;
 
+/*
+ * What the one timer of a child means depends on its state: BACKOFF, the
+ * next start; STARTING, the ready timeout; READY, the watchdog; STOPPING,
+ * the stop timeout.
+ */
 struct child {
-	char *role; /* "gateway", "system", ... */
-	char *path; /* BINDIR/vigil-ROLE */
+	const char *role; /* "gateway", "system", ... */
+	int index;        /* enum config_role */
+	char *path;       /* BINDIR/vigil-ROLE */
 	enum child_state state;
 	pid_t pid;    /* -1 when there is no process */
 	int ready_fd; /* read end of the readiness pipe, or -1 */
 	struct event *ready_ev;
-	struct event *timer; /* restart delay */
-	char ready_buf[64];  /* partial readiness line */
+	struct event *timer;
+	char ready_buf[64]; /* partial line from the child */
 	size_t ready_len;
-	int64_t started_ns; /* monotonic time of the last spawn */
-	unsigned restarts;  /* spawns after the first */
-	int last_status;    /* last waitpid status, -1 if none */
+	int64_t started_ns;      /* monotonic time of the last spawn */
+	int64_t retry_ns;        /* monotonic time of the next start, or 0 */
+	unsigned restarts;       /* spawns after the first */
+	int last_status;         /* last waitpid status, -1 if none */
+	const char *kill_reason; /* why vigild killed it: "hung", ... */
+	int configured;          /* in the roles list */
+	int restart_after_stop;  /* start again once it has stopped */
+
+	/* For CPU % between two health samples. */
+	uint64_t cpu_ticks;
+	int64_t cpu_ns;
+	pid_t cpu_pid;
+
+	struct policy_history *history;
 };
 
 const char *child_state_name(enum child_state state);
@@ -65,5 +84,8 @@ int child_running(const struct child *c);
 
 /* "exited with status 1", "killed by signal 9 (Killed)", ... */
 void child_status_string(int status, char *buf, size_t len);
+
+/* The short form for status tables and the bus: "exit 1", "signal 9". */
+void child_status_short(int status, char *buf, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * vigild: the vigil supervisor. This file only reads the command line and
- * the config file; supervisor.c does the work.
+ * vigild: the vigil supervisor. This file reads the command line and the
+ * config file, looks up the roles' user, takes the pidfile lock and
+ * detaches; supervisor.c does the work.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,22 +9,55 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "supervisor/daemon.h"
+#include "supervisor/spawn.h"
 #include "supervisor/supervisor.h"
 
 static void __attribute__((noreturn)) usage(int status)
 {
-	fprintf(
-	    status == 0 ? stdout : stderr, "usage: vigild [-fhnv] [-c file]\n");
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: vigild [-fhnv] [-c file]\n");
 	exit(status);
+}
+
+/* Load and check the config and the user; exit 78 on any error. */
+static void
+main_config(struct config *cf, const char *path, struct spawn_cred *cred,
+    int *drop)
+{
+	char err[512], *abs = NULL;
+	int rv;
+
+	if (path == NULL && access(config_default_path(), F_OK) == 0)
+		path = config_default_path();
+	/* The daemon runs in /: the path must not depend on the cwd. */
+	if (path != NULL && (abs = realpath(path, NULL)) != NULL)
+		path = abs;
+	rv = config_load(cf, path, err, sizeof err);
+	free(abs);
+	if (rv == -1)
+		goto fail;
+	if (supervisor_check(cf, err, sizeof err) == -1)
+		goto fail;
+	*drop = geteuid() == 0 && cf->user != NULL;
+	if (geteuid() == 0 && cf->user == NULL)
+		log_warnx("running from a build tree: roles keep uid 0; set "
+		          "[vigild] user to run them unprivileged");
+	if (*drop && spawn_cred_lookup(cf->user, cred, err, sizeof err) == -1)
+		goto fail;
+	return;
+fail:
+	log_warnx("%s", err);
+	exit(EXIT_CONFIG);
 }
 
 int
 main(int argc, char **argv)
 {
 	struct config cf;
+	struct spawn_cred cred;
 	const char *path = NULL;
-	char err[512];
-	int ch, fflag = 0, nflag = 0, verbose = 0;
+	int ch, fflag = 0, nflag = 0, verbose = 0, drop = 0, lockfd;
 
 	while ((ch = getopt(argc, argv, "c:fhnv")) != -1) {
 		switch (ch) {
@@ -49,23 +83,26 @@ main(int argc, char **argv)
 		usage(EXIT_USAGE);
 
 	log_init("vigild", verbose, 0);
-	if (!fflag && !nflag) {
-		log_warnx("daemon mode is not implemented yet: use -f");
-		return EXIT_USAGE;
-	}
-	if (path == NULL && access(config_default_path(), F_OK) == 0)
-		path = config_default_path();
-	if (config_load(&cf, path, err, sizeof err) == -1 ||
-	    supervisor_check(&cf, err, sizeof err) == -1) {
-		log_warnx("%s", err);
-		return EXIT_CONFIG;
-	}
+	main_config(&cf, path, &cred, &drop);
 	if (nflag) {
 		fprintf(stderr, "configuration OK\n");
 		config_free(&cf);
 		return 0;
 	}
-	ch = supervisor_run(&cf, verbose);
+	if (daemon_rundir(&cf, drop ? &cred : NULL) == -1 ||
+	    (lockfd = daemon_lock(cf.pidfile)) == -1) {
+		config_free(&cf);
+		return 1;
+	}
+	if (!fflag) {
+		daemon_detach();
+		log_init("vigild", verbose, 1);
+	}
+	daemon_write_pid(lockfd);
+	ch = supervisor_run(&cf, drop ? &cred : NULL, verbose);
+	if (unlink(cf.pidfile) == -1)
+		log_warn("unlink %s", cf.pidfile);
+	close(lockfd);
 	config_free(&cf);
 	return ch;
 }

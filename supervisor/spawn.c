@@ -14,7 +14,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <paths.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,42 +36,97 @@ extern char **environ;
  */
 #define SPAWN_READY_FD 3
 
-/* A copy of environ without READY_ENV, plus READY_ENV=3. */
+static int
+spawn_env_is(const char *var, const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(var, name, len) == 0 && var[len] == '=';
+}
+
+/*
+ * A copy of environ without READY_ENV and READY_HEARTBEAT_ENV, then
+ * READY_ENV=3 and READY_HEARTBEAT_ENV=ms (if ms is not 0). The last two
+ * entries are allocated; *nown says how many.
+ */
 static char **
-spawn_env(void)
+spawn_env(unsigned ms, size_t *nown)
 {
 	char **env;
-	size_t n, i, len;
+	size_t n, i;
 
-	len = strlen(READY_ENV);
 	for (n = 0; environ[n] != NULL; n++)
 		continue;
-	env = xreallocarray(NULL, n + 2, sizeof *env);
+	env = xreallocarray(NULL, n + 3, sizeof *env);
 	for (i = n = 0; environ[i] != NULL; i++) {
-		if (strncmp(environ[i], READY_ENV, len) == 0 &&
-		    environ[i][len] == '=')
+		/* NOTIFY_SOCKET is vigild's own channel to systemd. */
+		if (spawn_env_is(environ[i], READY_ENV) ||
+		    spawn_env_is(environ[i], READY_HEARTBEAT_ENV) ||
+		    spawn_env_is(environ[i], "NOTIFY_SOCKET"))
 			continue;
 		env[n++] = environ[i];
 	}
 	xasprintf(&env[n++], "%s=%d", READY_ENV, SPAWN_READY_FD);
+	*nown = 1;
+	if (ms != 0) {
+		xasprintf(&env[n++], "%s=%u", READY_HEARTBEAT_ENV, ms);
+		*nown = 2;
+	}
 	env[n] = NULL;
 	return env;
 }
 
 static void
-spawn_free_env(char **env)
+spawn_free_env(char **env, size_t nown)
 {
 	size_t n;
 
 	for (n = 0; env[n] != NULL; n++)
 		continue;
-	free(env[n - 1]);
+	while (nown-- > 0)
+		free(env[--n]);
 	free(env);
 }
 
+int
+spawn_cred_lookup(const char *user, struct spawn_cred *cred, char *err,
+    size_t errlen)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "user %s: %s", user,
+		    errno != 0 ? strerror(errno) : "no such user");
+		return -1;
+	}
+	cred->uid = pw->pw_uid;
+	cred->gid = pw->pw_gid;
+	cred->ngroups = SPAWN_GROUPS_MAX;
+	if (getgrouplist(user, pw->pw_gid, cred->groups, &cred->ngroups) ==
+	    -1) {
+		snprintf(err, errlen, "user %s: more than %d groups", user,
+		    SPAWN_GROUPS_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* In the child: drop to cred, if any. */
+static int
+spawn_drop(const struct spawn_cred *cred)
+{
+	if (cred == NULL)
+		return 0;
+	if (setgroups(cred->ngroups, cred->groups) == -1 ||
+	    setgid(cred->gid) == -1 || setuid(cred->uid) == -1)
+		return -1;
+	return 0;
+}
+
 /* In the child: only async-signal-safe calls, then exec or _exit. */
-static void __attribute__((noreturn))
-spawn_exec(const char *path, char *const argv[], char **env, int wfd,
+static void __attribute__((noreturn)) spawn_exec(const char *path,
+    char *const argv[], char **env, const struct spawn_cred *cred, int wfd,
     int nullfd, pid_t ppid, const char *msg)
 {
 	struct sigaction sa;
@@ -85,7 +142,8 @@ spawn_exec(const char *path, char *const argv[], char **env, int wfd,
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGTTOU, &sa, NULL);
 
-	if (setpgid(0, 0) == -1 ||
+	/* A change of credentials clears the death signal: drop first. */
+	if (setpgid(0, 0) == -1 || spawn_drop(cred) == -1 ||
 	    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
 		goto fail;
 	/* vigild may have died before PR_SET_PDEATHSIG took effect. */
@@ -110,8 +168,8 @@ fail:
 
 /* Fork with every signal blocked: no libevent handler may run in the child. */
 static pid_t
-spawn_fork(const char *path, char *const argv[], char **env, int wfd,
-    int nullfd, const char *msg)
+spawn_fork(const char *path, char *const argv[], char **env,
+    const struct spawn_cred *cred, int wfd, int nullfd, const char *msg)
 {
 	sigset_t all, old;
 	pid_t pid, ppid;
@@ -122,7 +180,7 @@ spawn_fork(const char *path, char *const argv[], char **env, int wfd,
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		spawn_exec(path, argv, env, wfd, nullfd, ppid, msg);
+		spawn_exec(path, argv, env, cred, wfd, nullfd, ppid, msg);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
@@ -133,9 +191,11 @@ spawn_fork(const char *path, char *const argv[], char **env, int wfd,
 }
 
 int
-spawn_role(const char *path, char *const argv[], pid_t *pid, int *ready_fd)
+spawn_role(const char *path, char *const argv[], const struct spawn_cred *cred,
+    unsigned heartbeat_ms, pid_t *pid, int *ready_fd)
 {
 	char **env, *msg;
+	size_t nown;
 	int fds[2], nullfd;
 	pid_t p;
 
@@ -148,15 +208,15 @@ spawn_role(const char *path, char *const argv[], pid_t *pid, int *ready_fd)
 		close(nullfd);
 		return -1;
 	}
-	env = spawn_env();
+	env = spawn_env(heartbeat_ms, &nown);
 	xasprintf(&msg, "vigild: cannot exec %s\n", path);
 
-	p = spawn_fork(path, argv, env, fds[1], nullfd, msg);
+	p = spawn_fork(path, argv, env, cred, fds[1], nullfd, msg);
 	if (p == -1)
 		log_warn("fork %s", path);
 
 	free(msg);
-	spawn_free_env(env);
+	spawn_free_env(env, nown);
 	close(nullfd);
 	close(fds[1]);
 	if (p == -1) {

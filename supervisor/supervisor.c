@@ -1,13 +1,15 @@
 /*
- * vigild's event loop. It owns the child table: one struct child per role
- * in the config, started with spawn_role(), watched through a readiness
- * pipe and SIGCHLD, restarted on a timer as policy_decide() says. Every
- * signal is a libevent event; the handlers only run inside the loop.
+ * vigild's event loop and the life of each role's process. It owns the
+ * child table: one struct child per known role, started with spawn_role(),
+ * watched through its readiness pipe (a "ready" line, then "alive" lines),
+ * one timer whose meaning follows the state (see child.h) and SIGCHLD, and
+ * restarted as policy_decide() says. Every signal is a libevent event; the
+ * handlers only run inside the loop.
  *
- * Stopping sends SIGTERM to every role's process group at once, waits up to
- * stop_timeout_ms, sends SIGKILL to what is left, and returns only once
- * every child is reaped; then the bus socket file is removed, since a role
- * killed hard cannot remove it itself.
+ * Stopping sends SIGTERM to a role's process group and arms its stop
+ * timer, which sends SIGKILL; vigild leaves the loop once every child is
+ * reaped, then removes the bus socket file, since a role killed hard cannot
+ * remove it itself. Operator commands and reloads are in ops.c.
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -31,132 +33,25 @@
 #include "common/proto.h"
 #include "common/xmalloc.h"
 #include "supervisor/child.h"
+#include "supervisor/control.h"
+#include "supervisor/health.h"
 #include "supervisor/policy.h"
 #include "supervisor/spawn.h"
 #include "supervisor/supervisor.h"
+#include "supervisor/sv.h"
 
-#define ROLE_NAME_MAX 32
-#define ROLE_NAME_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_-"
+/* The shortest heartbeat period common/ready.c takes. */
+#define SUPERVISOR_BEAT_MIN_MS 10
 
-struct supervisor {
-	struct config *cf;
-	struct event_base *base;
-	struct policy policy;
-	char *bindir; /* where the role binaries are */
-	char *conf;   /* absolute config path for -c, or NULL */
-	int verbose;  /* -v count passed on */
-	int stopping;
-	int notified; /* READY=1 sent to the service manager */
+struct supervisor sv;
 
-	struct child children[CONFIG_NROLES];
-	size_t nchildren;
-
-	struct event *ev_term;
-	struct event *ev_int;
-	struct event *ev_hup;
-	struct event *ev_chld;
-	struct event *stop_timer;
-};
-
-static struct supervisor sv;
-
-static void supervisor_start(struct child *);
-
-static int
-supervisor_role_ok(const char *role, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > ROLE_NAME_MAX)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (strchr(ROLE_NAME_CHARS, role[i]) == NULL)
-			return 0;
-	}
-	return 1;
-}
-
-/* Call fn on each role name in cf->roles; stop at the first -1. */
-static int
-supervisor_roles(
-    const struct config *cf, int (*fn)(const char *, size_t, void *), void *arg)
-{
-	const char *p, *sep = " \t,";
-	size_t len;
-
-	if (cf->roles == NULL)
-		return 0;
-	for (p = cf->roles; *p != '\0'; p += len) {
-		p += strspn(p, sep);
-		len = strcspn(p, sep);
-		if (len != 0 && fn(p, len, arg) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-struct supervisor_check_arg {
-	char names[CONFIG_NROLES][ROLE_NAME_MAX + 1];
-	size_t n;
-	char *err;
-	size_t errlen;
-};
-
-static int
-supervisor_check_role(const char *role, size_t len, void *arg)
-{
-	struct supervisor_check_arg *ca = arg;
-	size_t i;
-
-	if (!supervisor_role_ok(role, len)) {
-		snprintf(ca->err, ca->errlen, "bad role name \"%.*s\"",
-		    (int)len, role);
-		return -1;
-	}
-	for (i = 0; i < ca->n; i++) {
-		if (strlen(ca->names[i]) == len &&
-		    strncmp(ca->names[i], role, len) == 0) {
-			snprintf(ca->err, ca->errlen, "role %.*s listed twice",
-			    (int)len, role);
-			return -1;
-		}
-	}
-	if (ca->n == CONFIG_NROLES) {
-		snprintf(ca->err, ca->errlen, "more than %d roles",
-		    CONFIG_NROLES);
-		return -1;
-	}
-	memcpy(ca->names[ca->n], role, len);
-	ca->names[ca->n++][len] = '\0';
-	return 0;
-}
-
-int
-supervisor_check(const struct config *cf, char *err, size_t errlen)
-{
-	struct supervisor_check_arg ca;
-	char reason[128];
-
-	memset(&ca, 0, sizeof ca);
-	ca.err = reason;
-	ca.errlen = sizeof reason;
-	if (supervisor_roles(cf, supervisor_check_role, &ca) == -1) {
-		snprintf(err, errlen, "%s: roles: %s",
-		    cf->path != NULL ? cf->path : "(defaults)", reason);
-		return -1;
-	}
-	return 0;
-}
-
-/* cf->bindir, else the directory vigild itself was run from. */
+/* The directory vigild itself was run from. */
 static char *
-supervisor_bindir(const struct config *cf)
+supervisor_bindir(void)
 {
 	char path[PATH_MAX], *slash;
 	ssize_t n;
 
-	if (cf->bindir != NULL)
-		return xstrdup(cf->bindir);
 	n = readlink("/proc/self/exe", path, sizeof path - 1);
 	if (n == -1)
 		fatal("%s: readlink /proc/self/exe", __func__);
@@ -170,19 +65,41 @@ supervisor_bindir(const struct config *cf)
 }
 
 static int
-supervisor_add_role(const char *role, size_t len, void *arg)
+supervisor_role_index(const char *name, size_t len)
 {
-	struct child *c;
+	int i;
 
-	(void)arg;
-	c = &sv.children[sv.nchildren++];
-	memset(c, 0, sizeof *c);
-	c->role = xstrndup(role, len);
-	xasprintf(&c->path, "%s/vigil-%s", sv.bindir, c->role);
-	c->state = CHILD_STOPPED;
-	c->pid = -1;
-	c->ready_fd = -1;
-	c->last_status = -1;
+	for (i = 0; i < CONFIG_NROLES; i++) {
+		if (strlen(config_role_names[i]) == len &&
+		    strncmp(config_role_names[i], name, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+int
+supervisor_check(const struct config *cf, char *err, size_t errlen)
+{
+	const char *p, *sep = " \t,";
+	unsigned seen = 0;
+	size_t len;
+	int i;
+
+	/* config_load() checks this too; a hand-made config may not. */
+	for (p = cf->roles != NULL ? cf->roles : ""; *p != '\0'; p += len) {
+		p += strspn(p, sep);
+		len = strcspn(p, sep);
+		if (len == 0)
+			continue;
+		i = supervisor_role_index(p, len);
+		if (i == -1 || (seen & (1u << i)) != 0) {
+			snprintf(err, errlen, "%s: roles: %s role '%.*s'",
+			    cf->path != NULL ? cf->path : "(defaults)",
+			    i == -1 ? "unknown" : "repeated", (int)len, p);
+			return -1;
+		}
+		seen |= 1u << i;
+	}
 	return 0;
 }
 
@@ -218,16 +135,33 @@ supervisor_close_ready(struct child *c)
 	c->ready_len = 0;
 }
 
+const struct config_policy *
+sv_policy(const struct child *c)
+{
+	return config_role_policy(sv.cf, (enum config_role)c->index);
+}
+
+void
+sv_arm(struct child *c, unsigned ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
 /* Tell the service manager once every role is up (or given up on). */
-static void
-supervisor_notify_ready(void)
+void
+sv_notify_ready(void)
 {
 	size_t i;
 
 	if (sv.notified || sv.stopping)
 		return;
-	for (i = 0; i < sv.nchildren; i++) {
-		if (sv.children[i].state != CHILD_READY &&
+	for (i = 0; i < CONFIG_NROLES; i++) {
+		if (sv.children[i].configured &&
+		    sv.children[i].state != CHILD_READY &&
 		    sv.children[i].state != CHILD_FAILED)
 			return;
 	}
@@ -237,14 +171,39 @@ supervisor_notify_ready(void)
 }
 
 static void
-supervisor_ready_line(struct child *c)
+supervisor_line(struct child *c, const char *line)
 {
-	supervisor_close_ready(c);
-	if (c->state != CHILD_STARTING)
-		return;
-	log_info("role %s ready (pid %ld)", c->role, (long)c->pid);
-	child_apply(c, CHILD_EV_READY);
-	supervisor_notify_ready();
+	const struct config_policy *p = sv_policy(c);
+
+	if (strcmp(line, "ready") == 0 && c->state == CHILD_STARTING) {
+		log_info("role %s ready (pid %ld)", c->role, (long)c->pid);
+		child_apply(c, CHILD_EV_READY);
+		evtimer_del(c->timer);
+		if (p->watchdog_ms != 0)
+			sv_arm(c, p->watchdog_ms);
+		sv_notify_ready();
+	} else if (strcmp(line, "alive") == 0 && c->state == CHILD_READY) {
+		if (p->watchdog_ms != 0)
+			sv_arm(c, p->watchdog_ms);
+	} else if (strcmp(line, "ready") != 0 && strcmp(line, "alive") != 0)
+		log_debug("role %s: unknown line on the readiness fd", c->role);
+}
+
+/* Handle every complete line in the buffer; keep a partial one. */
+static void
+supervisor_lines(struct child *c)
+{
+	char *nl, *start = c->ready_buf;
+	size_t left = c->ready_len;
+
+	while ((nl = memchr(start, '\n', left)) != NULL) {
+		*nl = '\0';
+		supervisor_line(c, start);
+		left -= nl + 1 - start;
+		start = nl + 1;
+	}
+	memmove(c->ready_buf, start, left);
+	c->ready_len = left;
 }
 
 static void
@@ -258,89 +217,138 @@ supervisor_ready_cb(evutil_socket_t fd, short what, void *arg)
 	    sizeof c->ready_buf - c->ready_len);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n == -1) {
-		log_warn("role %s: readiness pipe", c->role);
-		supervisor_close_ready(c);
-		return;
-	}
-	if (n == 0) {
-		log_debug("role %s closed its readiness fd", c->role);
+	if (n <= 0) {
+		if (n == -1)
+			log_warn("role %s: readiness pipe", c->role);
+		else
+			log_debug("role %s closed its readiness fd", c->role);
 		supervisor_close_ready(c);
 		return;
 	}
 	c->ready_len += n;
-	if (memchr(c->ready_buf, '\n', c->ready_len) != NULL) {
-		supervisor_ready_line(c);
-		return;
-	}
+	supervisor_lines(c);
 	if (c->ready_len == sizeof c->ready_buf) {
-		log_warnx("role %s: readiness line too long", c->role);
+		log_warnx("role %s: line too long on the readiness fd",
+		    c->role);
 		supervisor_close_ready(c);
 	}
 }
 
-static void
-supervisor_schedule(struct child *c, unsigned delay_ms)
+/* Send sig to c's process group; its own group reaches what it started. */
+void
+sv_signal(struct child *c, int sig)
 {
-	struct timeval tv;
-
-	tv.tv_sec = delay_ms / 1000;
-	tv.tv_usec = (delay_ms % 1000) * 1000;
-	evtimer_add(c->timer, &tv);
+	if (!child_running(c))
+		return;
+	if (kill(-c->pid, sig) == -1 && kill(c->pid, sig) == -1 &&
+	    errno != ESRCH)
+		log_warn("kill %ld", (long)c->pid);
 }
 
-static void
-supervisor_start(struct child *c)
+/* Three beats per watchdog period, no faster than ready.c accepts. */
+static unsigned
+supervisor_beat(const struct config_policy *p)
 {
+	if (p->watchdog_ms == 0)
+		return 0;
+	return p->watchdog_ms / 3 < SUPERVISOR_BEAT_MIN_MS
+	    ? SUPERVISOR_BEAT_MIN_MS
+	    : p->watchdog_ms / 3;
+}
+
+void
+sv_start(struct child *c)
+{
+	const struct config_policy *p = sv_policy(c);
 	char **argv;
 	int rv;
 
+	free(c->path);
+	xasprintf(&c->path, "%s/vigil-%s", sv.bindir, c->role);
+	c->retry_ns = 0;
+	c->kill_reason = NULL;
 	if (access(c->path, X_OK) == -1) {
 		log_warn("role %s: %s", c->role, c->path);
 		child_apply(c, CHILD_EV_NOT_FOUND);
-		supervisor_notify_ready();
+		sv_notify_ready();
 		return;
 	}
 	argv = supervisor_argv(c);
-	rv = spawn_role(c->path, argv, &c->pid, &c->ready_fd);
+	rv = spawn_role(c->path, argv, sv.cred, supervisor_beat(p), &c->pid,
+	    &c->ready_fd);
 	free(argv);
 	if (rv == -1) {
 		child_apply(c, CHILD_EV_SPAWN_FAILED);
-		supervisor_schedule(c, sv.policy.restart_delay_ms);
+		c->retry_ns = proto_mono_ns() + p->backoff_min_ms * 1000000LL;
+		sv_arm(c, p->backoff_min_ms);
 		return;
 	}
-	c->ready_ev = event_new(
-	    sv.base, c->ready_fd, EV_READ | EV_PERSIST, supervisor_ready_cb, c);
+	c->ready_ev = event_new(sv.base, c->ready_fd, EV_READ | EV_PERSIST,
+	    supervisor_ready_cb, c);
 	if (c->ready_ev == NULL || event_add(c->ready_ev, NULL) == -1)
 		fatalx("%s: cannot watch the readiness pipe", __func__);
 	c->started_ns = proto_mono_ns();
 	log_info("role %s started (pid %ld)", c->role, (long)c->pid);
 	child_apply(c, CHILD_EV_SPAWNED);
+	sv_arm(c, p->ready_timeout_ms);
 }
 
+/* Kill a child that vigild gave up on waiting for; reaped as usual. */
 static void
-supervisor_restart_cb(evutil_socket_t fd, short what, void *arg)
+supervisor_kill(struct child *c, const char *reason, unsigned ms)
 {
+	c->kill_reason = reason;
+	log_warnx("role %s (pid %ld) %s after %u ms: killing it", c->role,
+	    (long)c->pid, reason, ms);
+	sv_signal(c, SIGKILL);
+}
+
+/* The one timer of a child; what it means depends on the state. */
+static void
+supervisor_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	const struct config_policy *p;
 	struct child *c = arg;
 
 	(void)fd;
 	(void)what;
-	if (sv.stopping)
-		return;
-	c->restarts++;
-	supervisor_start(c);
+	p = sv_policy(c);
+	switch (c->state) {
+	case CHILD_BACKOFF:
+		if (!sv.stopping) {
+			c->restarts++;
+			sv_start(c);
+		}
+		break;
+	case CHILD_STARTING:
+		supervisor_kill(c, "not ready", p->ready_timeout_ms);
+		break;
+	case CHILD_READY:
+		supervisor_kill(c, "hung: no heartbeat", p->watchdog_ms);
+		break;
+	case CHILD_STOPPING:
+		log_warnx("role %s (pid %ld) still running %u ms after "
+		          "SIGTERM: killing it",
+		    c->role, (long)c->pid, p->stop_timeout_ms);
+		sv_signal(c, SIGKILL);
+		break;
+	default:
+		break;
+	}
 }
 
-static int
-supervisor_all_stopped(void)
+/* The process of c ended after it was asked to: stopped, or restarted. */
+static void
+supervisor_stopped(struct child *c, pid_t pid, const char *how)
 {
-	size_t i;
-
-	for (i = 0; i < sv.nchildren; i++) {
-		if (child_running(&sv.children[i]))
-			return 0;
+	log_info("role %s (pid %ld) stopped: %s", c->role, (long)pid, how);
+	child_apply(c, CHILD_EV_EXIT_STOPPED);
+	if (c->restart_after_stop && c->configured && !sv.stopping) {
+		c->restart_after_stop = 0;
+		c->restarts++;
+		sv_start(c);
 	}
-	return 1;
+	c->restart_after_stop = 0;
 }
 
 static void
@@ -353,6 +361,7 @@ supervisor_exited(struct child *c, int status)
 	pid_t pid = c->pid;
 
 	supervisor_close_ready(c);
+	evtimer_del(c->timer);
 	c->pid = -1;
 	c->last_status = status;
 	child_status_string(status, how, sizeof how);
@@ -360,27 +369,36 @@ supervisor_exited(struct child *c, int status)
 	memset(&in, 0, sizeof in);
 	in.state = c->state;
 	in.status = status;
-	in.restarts = c->restarts;
 	in.uptime_ms = (proto_mono_ns() - c->started_ns) / 1000000;
-	action = policy_decide(&sv.policy, &in, &delay);
+	in.failed_start = c->state == CHILD_STARTING && c->kill_reason != NULL;
+	in.now_ms = proto_mono_ns() / 1000000;
+	in.random = arc4random();
+	action = policy_decide(sv_policy(c), c->history, &in, &delay);
 
 	switch (action) {
 	case POLICY_STOPPED:
-		log_info(
-		    "role %s (pid %ld) stopped: %s", c->role, (long)pid, how);
-		child_apply(c, CHILD_EV_EXIT_STOPPED);
+		supervisor_stopped(c, pid, how);
 		break;
 	case POLICY_GIVE_UP:
-		log_warnx("role %s (pid %ld) %s: not restarting it", c->role,
-		    (long)pid, how);
+	case POLICY_CRASH_LOOP:
+		log_warnx("role %s (pid %ld) %s: %s, not restarting it",
+		    c->role, (long)pid, how,
+		    action == POLICY_GIVE_UP ? "it cannot run as configured"
+		                             : "crash budget spent");
 		child_apply(c, CHILD_EV_EXIT_GIVE_UP);
-		supervisor_notify_ready();
+		sv_notify_ready();
 		break;
 	case POLICY_RESTART:
 		log_warnx("role %s (pid %ld) %s: restarting in %u ms", c->role,
 		    (long)pid, how, delay);
 		child_apply(c, CHILD_EV_EXIT_RESTART);
-		supervisor_schedule(c, delay);
+		if (delay == 0) {
+			c->restarts++;
+			sv_start(c);
+			break;
+		}
+		c->retry_ns = proto_mono_ns() + delay * 1000000LL;
+		sv_arm(c, delay);
 		break;
 	}
 }
@@ -390,11 +408,23 @@ supervisor_find(pid_t pid)
 {
 	size_t i;
 
-	for (i = 0; i < sv.nchildren; i++) {
+	for (i = 0; i < CONFIG_NROLES; i++) {
 		if (sv.children[i].pid == pid)
 			return &sv.children[i];
 	}
 	return NULL;
+}
+
+static int
+supervisor_all_stopped(void)
+{
+	size_t i;
+
+	for (i = 0; i < CONFIG_NROLES; i++) {
+		if (child_running(&sv.children[i]))
+			return 0;
+	}
+	return 1;
 }
 
 static void
@@ -424,63 +454,41 @@ supervisor_reap(void)
 		event_base_loopbreak(sv.base);
 }
 
-static void
-supervisor_signal_all(int sig)
+/* Ask c to stop: SIGTERM and the stop timer if it runs, else STOPPED. */
+void
+sv_stop(struct child *c)
 {
-	struct child *c;
-	size_t i;
-
-	for (i = 0; i < sv.nchildren; i++) {
-		c = &sv.children[i];
-		if (!child_running(c))
-			continue;
-		if (sig == SIGKILL)
-			log_warnx("role %s (pid %ld) still running: killing it",
-			    c->role, (long)c->pid);
-		/* Its own process group: reaches anything it started too. */
-		if (kill(-c->pid, sig) == -1 && kill(c->pid, sig) == -1 &&
-		    errno != ESRCH)
-			log_warn("kill %ld", (long)c->pid);
+	c->retry_ns = 0;
+	if (c->state == CHILD_STOPPING)
+		return; /* its stop timer is already running */
+	evtimer_del(c->timer);
+	if (child_running(c)) {
+		sv_signal(c, SIGTERM);
+		sv_arm(c, sv_policy(c)->stop_timeout_ms);
 	}
+	child_apply(c, CHILD_EV_STOP);
 }
 
-static void
-supervisor_stop_timeout_cb(evutil_socket_t fd, short what, void *arg)
+void
+supervisor_shutdown(void)
 {
-	(void)fd;
-	(void)what;
-	(void)arg;
-	supervisor_signal_all(SIGKILL);
-}
-
-static void
-supervisor_stop(void)
-{
-	struct child *c;
-	struct timeval tv;
 	size_t i;
 
+	if (sv.stopping)
+		return;
 	sv.stopping = 1;
 	sd_notify(0, "STOPPING=1");
-	supervisor_signal_all(SIGTERM);
-	for (i = 0; i < sv.nchildren; i++) {
-		c = &sv.children[i];
-		evtimer_del(c->timer);
-		child_apply(c, CHILD_EV_STOP);
-	}
-	if (supervisor_all_stopped()) {
+	for (i = 0; i < CONFIG_NROLES; i++)
+		sv_stop(&sv.children[i]);
+	if (supervisor_all_stopped())
 		event_base_loopbreak(sv.base);
-		return;
-	}
-	tv.tv_sec = sv.cf->policy.stop_timeout_ms / 1000;
-	tv.tv_usec = (sv.cf->policy.stop_timeout_ms % 1000) * 1000;
-	evtimer_add(sv.stop_timer, &tv);
 }
 
 static void
 supervisor_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
-	const char *name;
+	char err[512];
+	size_t i;
 
 	(void)what;
 	(void)arg;
@@ -489,18 +497,23 @@ supervisor_signal_cb(evutil_socket_t sig, short what, void *arg)
 		supervisor_reap();
 		break;
 	case SIGHUP:
-		log_warnx("SIGHUP: reloading is not implemented yet");
+		log_info("SIGHUP: reloading %s",
+		    sv.cf->path != NULL ? sv.cf->path : "(defaults)");
+		if (supervisor_reload(err, sizeof err) == -1)
+			log_warnx("reload refused: %s", err);
 		break;
 	case SIGTERM:
 	case SIGINT:
-		name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
 		if (sv.stopping) {
-			log_info("%s again: killing the roles now", name);
-			supervisor_signal_all(SIGKILL);
+			log_info("signal %d again: killing the roles now",
+			    (int)sig);
+			for (i = 0; i < CONFIG_NROLES; i++)
+				sv_signal(&sv.children[i], SIGKILL);
 			break;
 		}
-		log_info("%s: stopping the roles", name);
-		supervisor_stop();
+		log_info("%s: stopping the roles",
+		    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		supervisor_shutdown();
 		break;
 	}
 }
@@ -533,22 +546,28 @@ supervisor_stdio(void)
 }
 
 static void
-supervisor_setup(struct config *cf, int verbose)
+supervisor_setup(struct config *cf, const struct spawn_cred *cred, int verbose)
 {
+	struct child *c;
 	char *abs;
-	size_t i;
+	int i;
 
 	supervisor_stdio();
 	memset(&sv, 0, sizeof sv);
 	sv.cf = cf;
+	if (cred != NULL) {
+		sv.cred_buf = *cred;
+		sv.cred = &sv.cred_buf;
+	}
 	sv.verbose = verbose;
-	sv.policy.restart_delay_ms = cf->policy.backoff_min_ms;
 	if (cf->path != NULL) {
 		/* Children must find it wherever their cwd is. */
 		abs = realpath(cf->path, NULL);
 		sv.conf = abs != NULL ? abs : xstrdup(cf->path);
 	}
-	sv.bindir = supervisor_bindir(cf);
+	sv.bindir_default = supervisor_bindir();
+	sv.bindir =
+	    xstrdup(cf->bindir != NULL ? cf->bindir : sv.bindir_default);
 	if ((sv.base = event_base_new()) == NULL)
 		fatalx("%s: event_base_new", __func__);
 	signal(SIGPIPE, SIG_IGN);
@@ -556,15 +575,18 @@ supervisor_setup(struct config *cf, int verbose)
 	sv.ev_int = supervisor_evsignal(SIGINT);
 	sv.ev_hup = supervisor_evsignal(SIGHUP);
 	sv.ev_chld = supervisor_evsignal(SIGCHLD);
-	sv.stop_timer = evtimer_new(sv.base, supervisor_stop_timeout_cb, NULL);
-	if (sv.stop_timer == NULL)
-		fatalx("%s: evtimer_new", __func__);
-
-	supervisor_roles(cf, supervisor_add_role, NULL);
-	for (i = 0; i < sv.nchildren; i++) {
-		sv.children[i].timer = evtimer_new(
-		    sv.base, supervisor_restart_cb, &sv.children[i]);
-		if (sv.children[i].timer == NULL)
+	for (i = 0; i < CONFIG_NROLES; i++) {
+		c = &sv.children[i];
+		c->role = config_role_names[i];
+		c->index = i;
+		c->state = CHILD_STOPPED;
+		c->pid = -1;
+		c->ready_fd = -1;
+		c->last_status = -1;
+		c->configured = config_has_role(cf, c->role);
+		c->history = xcalloc(1, sizeof *c->history);
+		c->timer = evtimer_new(sv.base, supervisor_timer_cb, c);
+		if (c->timer == NULL)
 			fatalx("%s: evtimer_new", __func__);
 	}
 }
@@ -575,49 +597,50 @@ supervisor_teardown(void)
 	struct child *c;
 	size_t i;
 
-	for (i = 0; i < sv.nchildren; i++) {
+	for (i = 0; i < CONFIG_NROLES; i++) {
 		c = &sv.children[i];
 		supervisor_close_ready(c);
 		event_free(c->timer);
-		free(c->role);
+		free(c->history);
 		free(c->path);
 	}
-	event_free(sv.stop_timer);
 	event_free(sv.ev_term);
 	event_free(sv.ev_int);
 	event_free(sv.ev_hup);
 	event_free(sv.ev_chld);
 	event_base_free(sv.base);
 	free(sv.bindir);
+	free(sv.bindir_default);
 	free(sv.conf);
 	memset(&sv, 0, sizeof sv);
 }
 
 int
-supervisor_run(struct config *cf, int verbose)
+supervisor_run(struct config *cf, const struct spawn_cred *cred, int verbose)
 {
-	char err[256];
 	size_t i;
 
-	if (supervisor_check(cf, err, sizeof err) == -1) {
-		log_warnx("%s", err);
-		return EXIT_CONFIG;
-	}
-	if (config_make_rundir(cf) == -1)
-		return 1;
+	supervisor_setup(cf, cred, verbose);
 	/* A bus socket file left by a gateway that was killed hard. */
 	bus_unlink(cf->bus);
-
-	supervisor_setup(cf, verbose);
+	if (control_open(sv.base, cf->control) == -1) {
+		supervisor_teardown();
+		return 1;
+	}
+	health_open(sv.base, cf);
 	log_info("starting roles from %s: %s", sv.bindir,
 	    cf->roles != NULL ? cf->roles : "");
-	for (i = 0; i < sv.nchildren; i++)
-		supervisor_start(&sv.children[i]);
-	supervisor_notify_ready();
+	for (i = 0; i < CONFIG_NROLES; i++) {
+		if (sv.children[i].configured)
+			sv_start(&sv.children[i]);
+	}
+	sv_notify_ready();
 
 	if (event_base_dispatch(sv.base) == -1)
 		fatalx("%s: event_base_dispatch", __func__);
 
+	health_close();
+	control_close();
 	supervisor_teardown();
 	bus_unlink(cf->bus);
 	log_info("stopped");

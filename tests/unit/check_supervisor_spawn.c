@@ -21,7 +21,7 @@
 static size_t
 spawn_read_all(int fd, char *buf, size_t len)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	size_t off = 0;
 	ssize_t n;
 
@@ -50,15 +50,15 @@ spawn_wait(pid_t pid)
 
 START_TEST(test_spawn_ready_line)
 {
-	char *argv[] = {"/bin/sh", "-c",
-	    "read x; echo \"ready $? $VIGIL_READY_FD\" >&3; exit 3", NULL};
+	char *argv[] = { "/bin/sh", "-c",
+		"read x; echo \"ready $? $VIGIL_READY_FD\" >&3; exit 3", NULL };
 	char buf[64];
 	pid_t pid;
 	int fd, status;
 
 	/* A stale value from vigild's own environment must not leak. */
 	setenv("VIGIL_READY_FD", "99", 1);
-	ck_assert_int_eq(spawn_role(argv[0], argv, &pid, &fd), 0);
+	ck_assert_int_eq(spawn_role(argv[0], argv, NULL, 0, &pid, &fd), 0);
 	spawn_read_all(fd, buf, sizeof buf);
 	/* stdin is /dev/null: read fails at once with status 1. */
 	ck_assert_str_eq(buf, "ready 1 3\n");
@@ -71,12 +71,12 @@ END_TEST
 
 START_TEST(test_spawn_exec_fails)
 {
-	char *argv[] = {"/nonexistent/vigil-x", NULL};
+	char *argv[] = { "/nonexistent/vigil-x", NULL };
 	char buf[16];
 	pid_t pid;
 	int fd, status;
 
-	ck_assert_int_eq(spawn_role(argv[0], argv, &pid, &fd), 0);
+	ck_assert_int_eq(spawn_role(argv[0], argv, NULL, 0, &pid, &fd), 0);
 	ck_assert_uint_eq(spawn_read_all(fd, buf, sizeof buf), 0);
 	close(fd);
 	status = spawn_wait(pid);
@@ -105,15 +105,15 @@ spawn_sigign(pid_t pid)
 
 START_TEST(test_spawn_group_and_signals)
 {
-	char *argv[] = {"/bin/sh", "-c",
-	    "echo ready >&$VIGIL_READY_FD; exec sleep 30", NULL};
+	char *argv[] = { "/bin/sh", "-c",
+		"echo ready >&$VIGIL_READY_FD; exec sleep 30", NULL };
 	unsigned long long ign;
 	char buf[16];
 	pid_t pid;
 	int fd, status;
 
 	signal(SIGPIPE, SIG_IGN);
-	ck_assert_int_eq(spawn_role(argv[0], argv, &pid, &fd), 0);
+	ck_assert_int_eq(spawn_role(argv[0], argv, NULL, 0, &pid, &fd), 0);
 	spawn_read_all(fd, buf, sizeof buf);
 	close(fd);
 	ck_assert_str_eq(buf, "ready\n");
