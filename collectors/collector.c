@@ -30,9 +30,15 @@ struct collector {
 	int bus_open;
 	char *topic;
 	struct proto_sample sample;
-	uint64_t seq; /* messages sent so far */
+	uint64_t seq; /* messages sent so far, of any kind */
 	int64_t interval_ns;
 	int64_t last_slot; /* multiple of the interval of the last tick */
+	char *meta_topic;
+	int64_t meta_interval_ns;
+	int64_t meta_last_ns; /* monotonic; 0: never sent */
+	char **names;         /* described names: open addressing */
+	size_t nslots;        /* a power of two */
+	size_t nnames;
 };
 
 static void
@@ -122,25 +128,203 @@ collector_arm(struct collector *c)
 	evtimer_add(c->timer, &tv);
 }
 
+size_t
+collector_chunks(size_t nvalues, size_t ntexts)
+{
+	size_t a, b;
+
+	a = (nvalues + PROTO_VALUES_MAX - 1) / PROTO_VALUES_MAX;
+	b = (ntexts + PROTO_TEXTS_MAX - 1) / PROTO_TEXTS_MAX;
+	a = a > b ? a : b;
+	return a > 0 ? a : 1;
+}
+
+void
+collector_chunk(const struct proto_sample *s, size_t i,
+    struct proto_sample *chunk)
+{
+	size_t off;
+
+	*chunk = *s;
+	off = i * PROTO_VALUES_MAX;
+	chunk->values = s->values + (off < s->nvalues ? off : s->nvalues);
+	chunk->nvalues = off < s->nvalues ? s->nvalues - off : 0;
+	if (chunk->nvalues > PROTO_VALUES_MAX)
+		chunk->nvalues = PROTO_VALUES_MAX;
+	off = i * PROTO_TEXTS_MAX;
+	chunk->texts = s->texts + (off < s->ntexts ? off : s->ntexts);
+	chunk->ntexts = off < s->ntexts ? s->ntexts - off : 0;
+	if (chunk->ntexts > PROTO_TEXTS_MAX)
+		chunk->ntexts = PROTO_TEXTS_MAX;
+	chunk->cap = chunk->nvalues;
+	chunk->tcap = chunk->ntexts;
+}
+
+static void
+collector_send(struct collector *c, const char *topic, char *buf, size_t len)
+{
+	if (bus_send(c->bus, topic, buf, len) == 0)
+		c->seq++;
+	free(buf);
+}
+
 static void
 collector_publish(struct collector *c)
 {
+	struct proto_sample chunk;
+	char *buf;
+	size_t len, i, n;
+
+	n = collector_chunks(c->sample.nvalues, c->sample.ntexts);
+	c->sample.time_ns = proto_now_ns();
+	for (i = 0; i < n; i++) {
+		collector_chunk(&c->sample, i, &chunk);
+		chunk.seq = c->seq + 1;
+		if (proto_sample_encode(&chunk, &buf, &len) != 0) {
+			log_warnx("%s: cannot encode sample %llu", __func__,
+			    (unsigned long long)chunk.seq);
+			return;
+		}
+		collector_send(c, c->topic, buf, len);
+	}
+	log_debug("sent %zu values in %zu message(s), last seq %llu",
+	    c->sample.nvalues, n, (unsigned long long)c->seq);
+}
+
+int
+collector_describe_table(const struct collector_pattern *t, size_t n,
+    const char *name, struct collector_desc *d)
+{
+	size_t i, nlen = strlen(name), plen, slen;
+
+	for (i = 0; i < n; i++) {
+		plen = strlen(t[i].prefix);
+		slen = t[i].suffix != NULL ? strlen(t[i].suffix) : 0;
+		if (strncmp(name, t[i].prefix, plen) != 0)
+			continue;
+		if (t[i].suffix == NULL ? nlen != plen
+		                        : nlen <= plen + slen ||
+		            strcmp(name + nlen - slen, t[i].suffix) != 0)
+			continue;
+		d->unit = t[i].unit;
+		d->kind = t[i].kind;
+		snprintf(d->desc, sizeof d->desc, t[i].desc,
+		    (int)(nlen - plen - slen), name + plen);
+		return 0;
+	}
+	return -1;
+}
+
+/* FNV-1a. */
+static size_t
+collector_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* Insert into a table known to have room; 1 if it was new, else 0. */
+static int
+collector_name_insert(char **slots, size_t nslots, const char *name, int copy)
+{
+	size_t i = collector_hash(name) & (nslots - 1);
+
+	while (slots[i] != NULL) {
+		if (strcmp(slots[i], name) == 0)
+			return 0;
+		i = (i + 1) & (nslots - 1);
+	}
+	slots[i] = copy ? xstrdup(name) : (char *)name;
+	return 1;
+}
+
+/* Remember name; 1 if it was not described yet. */
+static int
+collector_name_add(struct collector *c, const char *name)
+{
+	char **old = c->names;
+	size_t i, n = c->nslots;
+
+	if (2 * (c->nnames + 1) > c->nslots) {
+		c->nslots = n == 0 ? 64 : n * 2;
+		c->names = xcalloc(c->nslots, sizeof *c->names);
+		for (i = 0; i < n; i++) {
+			if (old[i] != NULL)
+				collector_name_insert(c->names, c->nslots,
+				    old[i], 0);
+		}
+		free(old);
+	}
+	if (!collector_name_insert(c->names, c->nslots, name, 1))
+		return 0;
+	c->nnames++;
+	return 1;
+}
+
+static void
+collector_meta_add(struct collector *c, struct proto_meta *m, const char *name)
+{
+	struct collector_desc d;
 	char *buf;
 	size_t len;
 
-	c->sample.seq = c->seq + 1;
-	c->sample.time_ns = proto_now_ns();
-	if (proto_sample_encode(&c->sample, &buf, &len) != 0) {
-		log_warnx("%s: cannot encode sample %llu", __func__,
-		    (unsigned long long)c->sample.seq);
+	memset(&d, 0, sizeof d);
+	if (c->ops->describe(c->state, name, &d) != 0) {
+		d.unit = "";
+		d.kind = PROTO_KIND_GAUGE;
+	}
+	proto_meta_add(m, name, d.unit, d.kind, d.desc);
+	if (m->nseries < PROTO_VALUES_MAX)
 		return;
+	m->seq = c->seq + 1;
+	m->time_ns = proto_now_ns();
+	if (proto_meta_encode(m, &buf, &len) == 0) {
+		collector_send(c, c->meta_topic, buf, len);
 	}
-	if (bus_send(c->bus, c->topic, buf, len) == 0) {
-		c->seq++;
-		log_debug("sent sample %llu, %zu values",
-		    (unsigned long long)c->sample.seq, c->sample.nvalues);
+	proto_meta_free(m);
+	proto_meta_init(m, c->ops->name, c->cf->host);
+}
+
+/*
+ * Send the description of the names of this sample not described yet, or
+ * of every name described so far when meta_interval has passed.
+ */
+static void
+collector_meta(struct collector *c)
+{
+	struct proto_meta m;
+	int64_t now = proto_mono_ns();
+	int all;
+	char *buf;
+	size_t i, len;
+
+	all = c->meta_last_ns == 0 ||
+	    now - c->meta_last_ns >= c->meta_interval_ns;
+	proto_meta_init(&m, c->ops->name, c->cf->host);
+	for (i = 0; i < c->sample.nvalues; i++) {
+		if (collector_name_add(c, c->sample.values[i].name) && !all)
+			collector_meta_add(c, &m, c->sample.values[i].name);
 	}
-	free(buf);
+	for (i = 0; all && i < c->nslots; i++) {
+		if (c->names[i] != NULL)
+			collector_meta_add(c, &m, c->names[i]);
+	}
+	if (all)
+		c->meta_last_ns = now;
+	if (m.nseries > 0) {
+		m.seq = c->seq + 1;
+		m.time_ns = proto_now_ns();
+		if (proto_meta_encode(&m, &buf, &len) == 0)
+			collector_send(c, c->meta_topic, buf, len);
+		else
+			log_warnx("%s: cannot encode metadata", __func__);
+	}
+	proto_meta_free(&m);
 }
 
 static void
@@ -151,8 +335,10 @@ collector_tick(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	proto_sample_clear(&c->sample);
-	if (c->ops->sample(c->state, &c->sample) == 0)
+	if (c->ops->sample(c->state, &c->sample) == 0) {
+		collector_meta(c);
 		collector_publish(c);
+	}
 	collector_arm(c);
 }
 
@@ -169,6 +355,8 @@ collector_signal(evutil_socket_t sig, short events, void *arg)
 static void
 collector_free(struct collector *c)
 {
+	size_t i;
+
 	if (c->state != NULL)
 		c->ops->free(c->state);
 	if (c->timer != NULL)
@@ -183,7 +371,11 @@ collector_free(struct collector *c)
 	if (c->base != NULL)
 		event_base_free(c->base);
 	proto_sample_free(&c->sample);
+	for (i = 0; i < c->nslots; i++)
+		free(c->names[i]);
+	free(c->names);
 	free(c->topic);
+	free(c->meta_topic);
 }
 
 static int
@@ -230,7 +422,9 @@ collector_run(const struct config *cf, const struct collector_ops *ops)
 	c.ops = ops;
 	c.interval_ns =
 	    (int64_t)(cc->interval_ms > 0 ? cc->interval_ms : 1) * 1000000;
+	c.meta_interval_ns = (int64_t)cc->meta_interval_ms * 1000000;
 	xasprintf(&c.topic, "%s%s", PROTO_TOPIC_SAMPLE, ops->name);
+	xasprintf(&c.meta_topic, "%s%s", PROTO_TOPIC_META, ops->name);
 	proto_sample_init(&c.sample, ops->name, cf->host, cc->interval_ms);
 	signal(SIGPIPE, SIG_IGN);
 

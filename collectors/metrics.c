@@ -3,6 +3,11 @@
  * collector's libevent loop, feeds them to the aggregator in statsd.c and
  * publishes every known name each interval. Counter rates use the monotonic
  * time since the previous flush, so a late tick does not inflate them.
+ *
+ * UDP has no flow control: what does not fit in the socket's receive
+ * buffer while the loop is busy is lost. The buffer is made large
+ * ([metrics] recvbuf) and each wakeup drains it with recvmmsg(2), many
+ * datagrams per system call.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -19,13 +24,16 @@
 #include "collectors/metrics.h"
 #include "collectors/statsd.h"
 
-#define METRICS_READ_BATCH 256 /* datagrams per wakeup, to stay fair */
+#define METRICS_BATCH 32 /* datagrams per recvmmsg */
+#define METRICS_CALLS 64 /* recvmmsg calls per wakeup, to stay fair */
 
 struct metrics {
 	struct statsd *st;
 	int fd;
 	struct event *ev;
-	char *buf;
+	char *buf; /* METRICS_BATCH buffers of max_packet bytes */
+	struct mmsghdr msgs[METRICS_BATCH];
+	struct iovec iov[METRICS_BATCH];
 	size_t max_packet;
 	int64_t last_flush_ns; /* monotonic */
 };
@@ -34,32 +42,50 @@ static void
 metrics_read(evutil_socket_t fd, short events, void *arg)
 {
 	struct metrics *m = arg;
-	ssize_t n;
-	int i;
+	int i, n, call;
 
 	(void)events;
-	for (i = 0; i < METRICS_READ_BATCH; i++) {
-		/* MSG_TRUNC: the real length, to spot datagrams cut short. */
-		n = recv(fd, m->buf, m->max_packet, MSG_TRUNC);
+	for (call = 0; call < METRICS_CALLS; call++) {
+		for (i = 0; i < METRICS_BATCH; i++)
+			m->msgs[i].msg_hdr.msg_flags = 0;
+		n = recvmmsg(fd, m->msgs, METRICS_BATCH, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_warn("%s: recv", __func__);
+				log_warn("%s: recvmmsg", __func__);
 			return;
 		}
-		if ((size_t)n > m->max_packet) {
-			log_debug("datagram of %zd bytes over max_packet", n);
-			statsd_count_bad(m->st, 1);
-			continue;
+		for (i = 0; i < n; i++) {
+			if (m->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				log_debug("datagram over max_packet");
+				statsd_count_bad(m->st, 1);
+				continue;
+			}
+			statsd_parse_datagram(m->st, m->iov[i].iov_base,
+			    m->msgs[i].msg_len);
 		}
-		statsd_parse_datagram(m->st, m->buf, (size_t)n);
+		if (n < METRICS_BATCH)
+			return;
 	}
+}
+
+/* Ask for a big receive buffer; as root, past net.core.rmem_max. */
+static void
+metrics_rcvbuf(int fd, unsigned bytes)
+{
+	int size = (int)bytes;
+	socklen_t len = sizeof size;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) == 0)
+		log_info("statsd receive buffer %d bytes", size);
 }
 
 /* Bind a non-blocking UDP socket; the fd, or -1 (logged). */
 static int
-metrics_bind(const char *address, unsigned port)
+metrics_bind(const char *address, unsigned port, unsigned rcvbuf)
 {
 	struct addrinfo hints, *res, *ai;
 	char serv[16];
@@ -81,6 +107,7 @@ metrics_bind(const char *address, unsigned port)
 		    ai->ai_protocol);
 		if (fd == -1)
 			continue;
+		metrics_rcvbuf(fd, rcvbuf);
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		close(fd);
@@ -107,6 +134,21 @@ metrics_free(void *state)
 	free(m);
 }
 
+static void
+metrics_buffers(struct metrics *m)
+{
+	int i;
+
+	m->buf = xreallocarray(NULL, METRICS_BATCH, m->max_packet);
+	for (i = 0; i < METRICS_BATCH; i++) {
+		m->iov[i].iov_base = m->buf + (size_t)i * m->max_packet;
+		m->iov[i].iov_len = m->max_packet;
+		memset(&m->msgs[i], 0, sizeof m->msgs[i]);
+		m->msgs[i].msg_hdr.msg_iov = &m->iov[i];
+		m->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
 static int
 metrics_init(void **state, const struct config *cf, struct event_base *base)
 {
@@ -114,14 +156,15 @@ metrics_init(void **state, const struct config *cf, struct event_base *base)
 
 	m = xcalloc(1, sizeof *m);
 	m->fd = -1;
-	m->st = statsd_new(cf->metrics.max_names);
+	m->st = statsd_new(cf->metrics.max_names, cf->metrics.timer_samples);
 	if (statsd_max_names(m->st) < cf->metrics.max_names)
 		log_info("max_names %u over the limit, using %u",
 		    cf->metrics.max_names, statsd_max_names(m->st));
 	m->max_packet = cf->metrics.max_packet > 0 ? cf->metrics.max_packet : 1;
-	m->buf = xmalloc(m->max_packet);
+	metrics_buffers(m);
 	m->last_flush_ns = proto_mono_ns();
-	if ((m->fd = metrics_bind(cf->metrics.address, cf->metrics.port)) == -1)
+	if ((m->fd = metrics_bind(cf->metrics.address, cf->metrics.port,
+	         cf->metrics.recvbuf)) == -1)
 		goto fail;
 	m->ev = event_new(base, m->fd, EV_READ | EV_PERSIST, metrics_read, m);
 	if (m->ev == NULL || event_add(m->ev, NULL) != 0) {
@@ -154,10 +197,94 @@ metrics_conf(const struct config *cf)
 	return &cf->metrics.c;
 }
 
+static const struct collector_pattern metrics_own[] = {
+	{ "statsd.lines", NULL, "", PROTO_KIND_COUNTER,
+	    "StatsD lines received" },
+	{ "statsd.bad_lines", NULL, "", PROTO_KIND_COUNTER,
+	    "StatsD lines not understood, skipped" },
+	{ "statsd.dropped", NULL, "", PROTO_KIND_COUNTER,
+	    "StatsD lines for a new name over max_names, dropped" },
+};
+
+static const struct {
+	enum statsd_type type;
+	const char *suffix;
+	const char *unit;
+	const char *kind;
+	const char *desc;
+} metrics_kinds[] = {
+	{ STATSD_COUNTER, "count", "", PROTO_KIND_GAUGE,
+	    "StatsD counter %s: sum in the interval" },
+	{ STATSD_COUNTER, "rate", "/s", PROTO_KIND_RATE,
+	    "StatsD counter %s per second" },
+	{ STATSD_COUNTER, "total", "", PROTO_KIND_COUNTER,
+	    "StatsD counter %s: sum since vigil-metrics started" },
+	{ STATSD_TIMER, NULL, "ms", PROTO_KIND_GAUGE,
+	    "StatsD timer %s, %s in the interval" },
+	{ STATSD_HISTOGRAM, NULL, "", PROTO_KIND_GAUGE,
+	    "StatsD histogram %s, %s in the interval" },
+	{ STATSD_SET, "unique", "", PROTO_KIND_GAUGE,
+	    "StatsD set %s: distinct values in the interval" },
+};
+
+int
+metrics_describe_name(const struct statsd *st, const char *name,
+    struct collector_desc *d)
+{
+	char base[PROTO_NAME_MAX + 1];
+	const char *dot, *sfx;
+	enum statsd_type t;
+	size_t i;
+
+	if (collector_describe_table(metrics_own,
+	        sizeof metrics_own / sizeof metrics_own[0], name, d) == 0)
+		return 0;
+	if (strncmp(name, "statsd.", 7) != 0)
+		return -1;
+	name += 7;
+	if (statsd_type_of(st, name, &t) == 0 && t == STATSD_GAUGE) {
+		d->unit = "";
+		d->kind = PROTO_KIND_GAUGE;
+		snprintf(d->desc, sizeof d->desc, "StatsD gauge %s", name);
+		return 0;
+	}
+	if ((dot = strrchr(name, '.')) == NULL ||
+	    (size_t)(dot - name) >= sizeof base)
+		return -1;
+	memcpy(base, name, (size_t)(dot - name));
+	base[dot - name] = '\0';
+	sfx = dot + 1;
+	if (statsd_type_of(st, base, &t) != 0)
+		return -1;
+	for (i = 0; i < sizeof metrics_kinds / sizeof metrics_kinds[0]; i++) {
+		if (metrics_kinds[i].type != t ||
+		    (metrics_kinds[i].suffix != NULL &&
+		        strcmp(metrics_kinds[i].suffix, sfx) != 0))
+			continue;
+		/* A timer's count has no unit, its values do. */
+		d->unit =
+		    strcmp(sfx, "count") == 0 ? "" : metrics_kinds[i].unit;
+		d->kind = metrics_kinds[i].kind;
+		snprintf(d->desc, sizeof d->desc, metrics_kinds[i].desc, base,
+		    sfx);
+		return 0;
+	}
+	return -1;
+}
+
+static int
+metrics_describe(void *state, const char *name, struct collector_desc *d)
+{
+	struct metrics *m = state;
+
+	return metrics_describe_name(m->st, name, d);
+}
+
 const struct collector_ops metrics_ops = {
 	.name = "metrics",
 	.conf = metrics_conf,
 	.init = metrics_init,
 	.sample = metrics_sample,
+	.describe = metrics_describe,
 	.free = metrics_free,
 };

@@ -1,9 +1,13 @@
 /*
- * The system collector: CPU busy time (total and per core) from two readings
- * of /proc/stat, load averages and uptime.
+ * The system collector: CPU time by mode (total and per core), load,
+ * uptime, processes, forks, context switches and interrupts from
+ * /proc/stat and friends; network interfaces, block devices and file
+ * systems; CPU and I/O pressure where the kernel has it.
  */
 #ifndef VIGIL_SYSTEM_H
 #define VIGIL_SYSTEM_H
+
+#include <stdint.h>
 
 #include "common/proto.h"
 #include "collectors/collector.h"
@@ -12,13 +16,17 @@ struct system;
 
 extern const struct collector_ops system_ops;
 
-struct system *system_new(const char *proc_root);
+/* max_devices caps interfaces, disks and file systems, each. */
+struct system *system_new(const char *proc_root, unsigned max_devices);
 void system_free(struct system *sys);
 /*
- * Read the files under root and add their series to out. A file that cannot
- * be read drops its series only; the CPU series need a previous reading.
+ * Read the files under root (normally proc_root) and add their series to out;
+ * now_ns is the monotonic time of the reading, for the rates. A file that
+ * cannot be read drops its series only (logged once); rates need a previous
+ * reading.
  */
-void system_collect(struct system *sys, const char *root,
+void system_collect(struct system *sys, const char *root, int64_t now_ns,
     struct proto_sample *out);
+int system_describe(void *state, const char *name, struct collector_desc *d);
 
 #endif
