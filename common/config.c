@@ -21,6 +21,9 @@
 #ifndef VIGIL_SYSCONFDIR
 #define VIGIL_SYSCONFDIR "/etc"
 #endif
+#ifndef VIGIL_SBINDIR
+#define VIGIL_SBINDIR "/usr/local/sbin"
+#endif
 #ifndef VIGIL_PKGDATADIR
 #define VIGIL_PKGDATADIR "/usr/share/vigil"
 #endif
@@ -39,6 +42,7 @@ struct config_key {
 	unsigned udef;   /* CONFIG_UINT default */
 	unsigned min;
 	unsigned max;
+	int zero_ok; /* 0 is allowed too, below min: "off" */
 };
 
 #define STR(sec, key, field, d)                                                \
@@ -53,6 +57,13 @@ struct config_key {
 		.min = lo, .max = hi                                           \
 	}
 
+#define UINTZ(sec, key, field, d, lo, hi)                                      \
+	{                                                                      \
+		.section = sec, .name = key, .type = CONFIG_UINT,              \
+		.offset = offsetof(struct config, field), .udef = d,           \
+		.min = lo, .max = hi, .zero_ok = 1                             \
+	}
+
 /*
  * Policy keys: in [vigild] they set the default for every role, in a role's
  * section they override it; UNSET marks a key a role did not override.
@@ -61,22 +72,23 @@ struct config_key {
 #define OWN(x) (x)
 #define INHERIT(x) UNSET
 #define POLICY(sec, pol, D)                                                    \
-	UINT(sec, "backoff_min", pol.backoff_min_ms, D(100), 0, 3600000),     \
+	UINT(sec, "backoff_min", pol.backoff_min_ms, D(100), 0, 3600000),      \
 	    UINT(sec, "backoff_max", pol.backoff_max_ms, D(30000), 0,          \
-		3600000),                                                      \
+	        3600000),                                                      \
 	    UINT(sec, "stable_after", pol.stable_ms, D(10000), 0, 86400000),   \
 	    UINT(sec, "crash_budget", pol.crash_budget, D(5), 1, 1000),        \
 	    UINT(sec, "crash_window", pol.crash_window_ms, D(60000), 1000,     \
-		86400000),                                                     \
+	        86400000),                                                     \
 	    UINT(sec, "ready_timeout", pol.ready_timeout_ms, D(10000), 100,    \
-		600000),                                                       \
-	    UINT(sec, "watchdog", pol.watchdog_ms, D(15000), 0, 3600000),      \
-	    UINT(sec, "stop_timeout", pol.stop_timeout_ms, D(5000), 100, 600000)
+	        600000),                                                       \
+	    UINTZ(sec, "watchdog", pol.watchdog_ms, D(15000), 100, 3600000),   \
+	    UINT(sec, "stop_timeout", pol.stop_timeout_ms, D(5000), 100,       \
+	        600000)
 
 #define COLLECTOR(sec, c)                                                      \
 	UINT(sec, "interval", c.interval_ms, 1000, 10, 3600000),               \
 	    UINT(sec, "meta_interval", c.meta_interval_ms, 60000, 1000,        \
-		86400000),                                                     \
+	        86400000),                                                     \
 	    STR(sec, "proc_root", c.proc_root, "/")
 
 static const struct config_key config_keys[] = {
@@ -85,7 +97,7 @@ static const struct config_key config_keys[] = {
 	STR("vigild", "host", host, NULL),
 	STR("vigild", "roles", roles, "gateway system memory metrics"),
 	STR("vigild", "bus", bus, NULL),
-	STR("vigild", "user", user, "nobody"),
+	STR("vigild", "user", user, NULL),
 	STR("vigild", "pidfile", pidfile, NULL),
 	STR("vigild", "control", control, NULL),
 	UINT("vigild", "health_interval", health_interval_ms, 1000, 100,
@@ -132,7 +144,9 @@ static const struct config_key config_keys[] = {
 	COLLECTOR("metrics", metrics.c),
 	STR("metrics", "address", metrics.address, "127.0.0.1"),
 	UINT("metrics", "port", metrics.port, 8125, 0, 65535),
-	UINT("metrics", "max_names", metrics.max_names, 1000, 1, 2046),
+	UINT("metrics", "max_names", metrics.max_names, 1000, 1, 100000),
+	UINT("metrics", "recvbuf", metrics.recvbuf, 32 << 20, 64 << 10,
+	    1 << 30),
 	UINT("metrics", "max_packet", metrics.max_packet, 65507, 64, 65507),
 	UINT("metrics", "timer_samples", metrics.timer_samples, 10000, 1,
 	    1000000),
@@ -189,7 +203,8 @@ parse_uint(const char *value, const struct config_key *k, unsigned *out)
 		return -1;
 	errno = 0;
 	v = strtoul(value, &end, 10);
-	if (errno != 0 || *end != '\0' || v < k->min || v > k->max)
+	if (errno != 0 || *end != '\0' || v > k->max ||
+	    (v < k->min && !(v == 0 && k->zero_ok)))
 		return -1;
 	*out = (unsigned)v;
 	return 0;
@@ -204,8 +219,8 @@ config_set(struct config *cf, const struct config_key *k, const char *value,
 	if (k->type == CONFIG_UINT) {
 		if (parse_uint(value, k, key_uint(cf, k)) != 0) {
 			snprintf(err, errlen,
-			    "%s: '%s' is not a number from %u to %u", k->name,
-			    value, k->min, k->max);
+			    "%s: '%s' is not %sa number from %u to %u", k->name,
+			    value, k->zero_ok ? "0 or " : "", k->min, k->max);
 			return -1;
 		}
 		return 0;
@@ -276,21 +291,48 @@ default_rundir(void)
  * The dashboard beside the running binary (a build tree) wins over the
  * installed one, so a freshly built vigil runs without "make install".
  */
+/* The directory of the running binary, or NULL. */
 static char *
-default_www(void)
+exe_dir(void)
 {
-	char exe[PATH_MAX], *slash, *dir, *index;
+	char exe[PATH_MAX], *slash;
 	ssize_t n;
-	int found;
 
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n <= 0)
-		return xstrdup(VIGIL_PKGDATADIR "/www");
+		return NULL;
 	exe[n] = '\0';
 	if ((slash = strrchr(exe, '/')) == NULL)
-		return xstrdup(VIGIL_PKGDATADIR "/www");
+		return NULL;
 	*slash = '\0';
+	return xstrdup(exe);
+}
+
+/*
+ * Roles of an installed vigild run as nobody when it is root; a vigild run
+ * from a build tree keeps its user unless the file names one, so a fresh
+ * checkout runs wherever it was cloned.
+ */
+static char *
+default_user(void)
+{
+	char *dir = exe_dir();
+	int installed = dir != NULL && strcmp(dir, VIGIL_SBINDIR) == 0;
+
+	free(dir);
+	return installed ? xstrdup("nobody") : NULL;
+}
+
+static char *
+default_www(void)
+{
+	char *exe, *dir, *index;
+	int found;
+
+	if ((exe = exe_dir()) == NULL)
+		return xstrdup(VIGIL_PKGDATADIR "/www");
 	xasprintf(&dir, "%s/www", exe);
+	free(exe);
 	xasprintf(&index, "%s/index.html", dir);
 	found = access(index, R_OK) == 0;
 	free(index);
@@ -321,6 +363,8 @@ config_derive(struct config *cf)
 
 	if (cf->gateway.www == NULL)
 		cf->gateway.www = default_www();
+	if (cf->user == NULL && geteuid() == 0)
+		cf->user = default_user();
 	if (cf->rundir == NULL)
 		cf->rundir = default_rundir();
 	if (cf->bus == NULL)
@@ -431,7 +475,9 @@ config_make_rundir(const struct config *cf)
 		log_warn("stat %s", cf->rundir);
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+	/* As root, vigild hands the directory to the roles' user. */
+	if (!S_ISDIR(st.st_mode) ||
+	    (st.st_uid != geteuid() && geteuid() != 0)) {
 		log_warnx("%s: not a directory owned by uid %u", cf->rundir,
 		    (unsigned)geteuid());
 		return -1;
@@ -496,16 +542,16 @@ config_role_changed(const struct config *a, const struct config *b,
 	    str_differ(a->bindir, b->bindir) || str_differ(a->host, b->host) ||
 	    str_differ(a->bus, b->bus) || str_differ(a->user, b->user) ||
 	    memcmp(&a->role_policy[role], &b->role_policy[role],
-		sizeof a->role_policy[role]) != 0)
+	        sizeof a->role_policy[role]) != 0)
 		return 1;
 	for (k = config_keys; k < config_keys + NKEYS; k++) {
 		if (strcmp(k->section, sec) != 0)
 			continue;
-		if (k->type == CONFIG_STR ?
-			str_differ(*key_str((struct config *)a, k),
-			    *key_str((struct config *)b, k)) :
-			*key_uint((struct config *)a, k) !=
-			    *key_uint((struct config *)b, k))
+		if (k->type == CONFIG_STR
+		        ? str_differ(*key_str((struct config *)a, k),
+		              *key_str((struct config *)b, k))
+		        : *key_uint((struct config *)a, k) !=
+		            *key_uint((struct config *)b, k))
 			return 1;
 	}
 	return 0;

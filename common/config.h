@@ -54,7 +54,8 @@ struct config {
 	char *host;    /* host name in samples; NULL: gethostname */
 	char *roles;   /* space separated list of roles to run */
 	char *bus;     /* bus url; NULL: ipc://RUNDIR/bus */
-	char *user;    /* roles run as this user when vigild is root */
+	char *user;    /* roles run as this user when vigild is root; NULL:
+	                  they keep vigild's (see config_load) */
 	char *pidfile; /* NULL: RUNDIR/vigild.pid */
 	char *control; /* control socket; NULL: RUNDIR/control */
 	unsigned health_interval_ms; /* role health on the bus */
@@ -103,6 +104,7 @@ struct config {
 		unsigned max_names;     /* distinct metric names kept */
 		unsigned max_packet;    /* bytes, one UDP datagram */
 		unsigned timer_samples; /* per timer per interval */
+		unsigned recvbuf;       /* SO_RCVBUF of the StatsD socket */
 	} metrics;
 };
 
@@ -110,8 +112,9 @@ struct config {
  * Fill cf with the defaults, then read path (NULL: defaults only), then
  * derive what was left unset: rundir is /run/vigil for root, else
  * $XDG_RUNTIME_DIR/vigil, else /tmp/vigil-UID; bus is ipc://RUNDIR/bus;
- * host is gethostname(). On error returns -1 with "file:line: reason" in
- * err; cf is then freed.
+ * host is gethostname(); for root, user is "nobody" when the running
+ * binary is the installed one in sbindir, else NULL (a build tree). On error
+ * returns -1 with "file:line: reason" in err; cf is then freed.
  */
 int config_load(struct config *cf, const char *path, char *err, size_t errlen);
 void config_free(struct config *cf);

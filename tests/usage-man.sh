@@ -28,6 +28,7 @@ check() {	# binary page
 }
 
 check vigild vigild.8
+check vigilctl vigilctl.8
 check vigil-gateway vigil-gateway.8
 check vigil-system vigil-collectors.8
 check vigil-memory vigil-collectors.8
