@@ -72,21 +72,27 @@ START_TEST(test_policy)
 	char err[2048];
 
 	ck_assert_int_eq(config_load(&a, fixture("policy.conf"), err,
-			     sizeof err), 0);
+	                     sizeof err),
+	    0);
 	ck_assert_uint_eq(config_role_policy(&a, CONFIG_ROLE_SYSTEM)
-			      ->backoff_max_ms, 2000);
+	                      ->backoff_max_ms,
+	    2000);
 	ck_assert_uint_eq(config_role_policy(&a, CONFIG_ROLE_MEMORY)
-			      ->backoff_max_ms, 500);
+	                      ->backoff_max_ms,
+	    500);
 	ck_assert_uint_eq(config_role_policy(&a, CONFIG_ROLE_MEMORY)
-			      ->watchdog_ms, 0);
+	                      ->watchdog_ms,
+	    0);
 	ck_assert_uint_eq(config_role_policy(&a, CONFIG_ROLE_GATEWAY)
-			      ->backoff_min_ms, 100);
+	                      ->backoff_min_ms,
+	    100);
 	ck_assert_int_eq(config_role_index("metrics"), CONFIG_ROLE_METRICS);
 	ck_assert_int_eq(config_role_index("vigild"), -1);
 
 	/* Only memory's own key differs between the two files. */
 	ck_assert_int_eq(config_load(&b, fixture("policy-changed.conf"), err,
-			     sizeof err), 0);
+	                     sizeof err),
+	    0);
 	ck_assert(config_role_changed(&a, &b, CONFIG_ROLE_MEMORY));
 	ck_assert(!config_role_changed(&a, &b, CONFIG_ROLE_SYSTEM));
 	ck_assert(!config_role_changed(&a, &b, CONFIG_ROLE_GATEWAY));
@@ -111,6 +117,9 @@ static const struct {
 	    "2: port: '80x' is not a number from 0 to "
 	    "65535" },
 	{ "unknown-section.conf", "4: unknown section [colector]" },
+	{ "watchdog-low.conf",
+	    "2: watchdog: '50' is not 0 or a number from "
+	    "100 to 3600000" },
 	{ "syntax.conf", "3: syntax error" },
 	{ "missing.conf", " No such file or directory" },
 };
