@@ -1,27 +1,20 @@
 /*
- * The gateway's HTTP side, one evhttp on one port: the dashboard's static
- * files from the www directory, a JSON snapshot at /api/snapshot, and the
- * WebSocket upgrade at /ws, handed to ws.c.
+ * The gateway's HTTP side: routing of a parsed request to the WebSocket
+ * upgrade (/ws), the JSON API (/api/snapshot, /api/series, /api/health),
+ * /healthz, /metrics, or a static file under the www directory.
  */
 #ifndef VIGIL_GATEWAY_HTTP_H
 #define VIGIL_GATEWAY_HTTP_H
 
 #include <stddef.h>
 
-struct config;
-struct event_base;
-struct http;
-struct state;
-struct ws_server;
+struct conn;
+struct request;
 
-struct http *http_new(struct event_base *base, const struct config *cf,
-    struct state *st, struct ws_server *ws);
-/*
- * Listen on the configured address and port; url gets the address actually
- * bound ("http://ADDR:PORT/"). Returns 0 or -1 (logged).
- */
-int http_listen(struct http *h, char *url, size_t len);
-void http_free(struct http *h);
+/* Answer r on c; -1 if c was freed. */
+int http_request(struct conn *c, const struct request *r);
+/* Answer with an error status and a short text body; close unless keep. */
+void http_error(struct conn *c, int status, int keep);
 
 /*
  * Map a request path (still percent-encoded) to a regular file under root,
@@ -34,5 +27,9 @@ int http_path_resolve(const char *root, const char *path, char *out,
     size_t outlen);
 /* The Content-Type for a file name. */
 const char *http_mime_type(const char *path);
+/* The ETag of a file from its size and modification time. */
+void http_etag(char *out, size_t len, long long size, long long mtime_ns);
+/* 1 if an If-None-Match value matches etag (or is "*"). */
+int http_etag_match(const char *inm, const char *etag);
 
 #endif

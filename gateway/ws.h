@@ -1,31 +1,44 @@
 /*
- * The WebSocket endpoint: takes over evhttp connections upgraded on /ws,
- * frames messages with wslay, and fans every message out to all clients in
- * the subprotocol each one chose (vigil.msgpack or vigil.json).
+ * The WebSocket wire format (RFC 6455), without any I/O: the accept key of
+ * the handshake, the subprotocol choice, the header of a server frame and
+ * the parsing of a client frame's header. Client messages are few and
+ * small, so the gateway reads them itself instead of keeping a framing
+ * library's context per connection.
  */
 #ifndef VIGIL_GATEWAY_WS_H
 #define VIGIL_GATEWAY_WS_H
 
-#include "gateway/message.h"
+#include <stddef.h>
+#include <stdint.h>
 
-struct config;
-struct event_base;
-struct evhttp_request;
-struct state;
-struct ws_server;
+#include "gateway/enc.h"
 
-/* The length of an accept value, without the NUL. */
-#define WS_ACCEPT_LEN 28
+#define WS_ACCEPT_LEN 28 /* without the NUL */
 
-struct ws_server *ws_server_new(struct event_base *base,
-    const struct config *cf, struct state *st);
-/* Close and free every client, then the server. */
-void ws_server_free(struct ws_server *srv);
-/* Answer an HTTP request for the WebSocket path: upgrade it or refuse. */
-void ws_server_upgrade(struct ws_server *srv, struct evhttp_request *req);
-/* Queue m to every open client. */
-void ws_server_broadcast(struct ws_server *srv, const struct message *m);
-unsigned ws_server_clients(const struct ws_server *srv);
+#define WS_OP_CONT 0x0
+#define WS_OP_TEXT 0x1
+#define WS_OP_BINARY 0x2
+#define WS_OP_CLOSE 0x8
+#define WS_OP_PING 0x9
+#define WS_OP_PONG 0xa
+
+/* Close codes, as in vigil-protocol(7). */
+#define WS_CLOSE_NORMAL 1000
+#define WS_CLOSE_GOING_AWAY 1001
+#define WS_CLOSE_PROTOCOL 1002
+#define WS_CLOSE_POLICY 1008
+#define WS_CLOSE_TOO_BIG 1009
+#define WS_CLOSE_LAG 4000
+#define WS_CLOSE_PING 4001
+
+/* The header of a client frame. */
+struct ws_frame {
+	int fin;
+	int opcode;
+	uint64_t len; /* payload */
+	size_t hlen;  /* header, with the mask key */
+	uint8_t mask[4];
+};
 
 /*
  * Sec-WebSocket-Accept for a Sec-WebSocket-Key; -1 when the key is not the
@@ -37,8 +50,22 @@ int ws_accept_key(const char *key, char out[WS_ACCEPT_LEN + 1]);
  * Returns 1 with *fmt set to the first supported entry, which the server
  * must echo; 0 with JSON when none is offered or none is supported.
  */
-int ws_subprotocol(const char *offered, enum message_format *fmt);
-/* The subprotocol name of a format. */
-const char *ws_subprotocol_name(enum message_format fmt);
+int ws_subprotocol(const char *offered, enum enc_format *fmt);
+const char *ws_subprotocol_name(enum enc_format fmt);
+/* 1 if the comma-separated list holds want (case-insensitive), else 0. */
+int ws_has_token(const char *list, const char *want);
+
+/* Write the header of an unmasked final frame; returns its length. */
+size_t ws_header(uint8_t *out, int opcode, uint64_t len);
+/*
+ * Parse a client frame header from the n bytes at p. Returns 1 when f is
+ * complete, 0 when more bytes are needed, -1 with the close code to send in
+ * *code: 1002 for a protocol error (unmasked, reserved bits or opcode,
+ * fragmented message, bad control frame), 1009 for a payload over max.
+ */
+int ws_parse_header(const uint8_t *p, size_t n, uint64_t max,
+    struct ws_frame *f, unsigned *code);
+/* XOR the mask over n payload bytes that start off bytes into it. */
+void ws_unmask(uint8_t *p, size_t n, const uint8_t mask[4], size_t off);
 
 #endif
