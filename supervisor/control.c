@@ -287,33 +287,44 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_enable(cc->bev, EV_READ);
 }
 
+/*
+ * The socket is bound under a temporary name and renamed once it listens,
+ * so a client that sees the path never gets ECONNREFUSED.
+ */
 int
 control_open(struct event_base *base, const char *path)
 {
 	struct sockaddr_un sun;
 	mode_t old;
+	int n;
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path) {
+	n = snprintf(sun.sun_path, sizeof sun.sun_path, "%s.new", path);
+	if (n < 0 || (size_t)n >= sizeof sun.sun_path) {
 		log_warnx("control socket path too long: %s", path);
 		return -1;
 	}
-	strcpy(sun.sun_path, path);
 	/* A second vigild is kept out by the pidfile lock, not here. */
-	if (unlink(path) == -1 && errno != ENOENT)
-		log_warn("unlink %s", path);
+	if (unlink(sun.sun_path) == -1 && errno != ENOENT)
+		log_warn("unlink %s", sun.sun_path);
 	old = umask(0177);
 	control.listener = evconnlistener_new_bind(base, control_accept_cb,
 	    NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
 	    (struct sockaddr *)&sun, sizeof sun);
 	umask(old);
 	if (control.listener == NULL) {
-		log_warn("control socket %s", path);
+		log_warn("control socket %s", sun.sun_path);
 		return -1;
 	}
-	if (chmod(path, 0600) == -1)
-		log_warn("chmod %s", path);
+	if (chmod(sun.sun_path, 0600) == -1 ||
+	    rename(sun.sun_path, path) == -1) {
+		log_warn("control socket %s", path);
+		evconnlistener_free(control.listener);
+		control.listener = NULL;
+		unlink(sun.sun_path);
+		return -1;
+	}
 	control.path = xstrdup(path);
 	LIST_INIT(&control.conns);
 	return 0;
