@@ -385,9 +385,10 @@ decode_texts(const msgpack_object *o, struct proto_sample *s, char *err,
 }
 
 static int
-decode_sample_field(const msgpack_object_kv *kv, struct proto_sample *s,
-    unsigned *seen, char *err, size_t errlen)
+decode_sample_field(const msgpack_object_kv *kv, void *msg, unsigned *seen,
+    char *err, size_t errlen)
 {
+	struct proto_sample *s = msg;
 	const msgpack_object *k = &kv->key;
 	uint64_t u;
 
@@ -409,31 +410,35 @@ decode_sample_field(const msgpack_object_kv *kv, struct proto_sample *s,
 	return 0; /* unknown fields are skipped for compatibility */
 }
 
-int
-proto_sample_decode(const void *buf, size_t len, struct proto_sample *s,
-    char *err, size_t errlen)
+/*
+ * Decode one message: the head into h, every other key through body, which
+ * returns -1 to reject the message. required lists the F_ bits that must
+ * be seen besides the head.
+ */
+static int
+decode_message(const void *buf, size_t len, const char *what,
+    const struct head *h,
+    int (*body)(const msgpack_object_kv *, void *, unsigned *, char *, size_t),
+    void *msg, unsigned required, char *err, size_t errlen)
 {
-	struct head h = { &s->version, s->source, s->host, &s->seq,
-		&s->time_ns };
 	const msgpack_object *root;
 	msgpack_unpacked u;
 	unsigned seen = 0;
 	uint32_t i;
 	int rv = -1, r;
 
-	memset(s, 0, sizeof *s);
 	msgpack_unpacked_init(&u);
-	if ((root = unpack_map(&u, buf, len, "sample", err, errlen)) == NULL)
+	if ((root = unpack_map(&u, buf, len, what, err, errlen)) == NULL)
 		goto out;
 	for (i = 0; i < root->via.map.size; i++) {
-		r = decode_head(&root->via.map.ptr[i], &h, &seen, err, errlen);
+		r = decode_head(&root->via.map.ptr[i], h, &seen, err, errlen);
 		if (r == 0)
-			r = decode_sample_field(&root->via.map.ptr[i], s, &seen,
-			    err, errlen);
+			r = body(&root->via.map.ptr[i], msg, &seen, err,
+			    errlen);
 		if (r < 0)
 			goto out;
 	}
-	if ((seen & ~F_TEXT) != (F_HEAD | F_BODY1 | F_BODY2)) {
+	if ((seen & (F_HEAD | required)) != (F_HEAD | required)) {
 		decode_error(err, errlen, "missing fields (have 0x%x)", seen);
 		goto out;
 	}
@@ -441,6 +446,18 @@ proto_sample_decode(const void *buf, size_t len, struct proto_sample *s,
 out:
 	msgpack_unpacked_destroy(&u);
 	return rv;
+}
+
+int
+proto_sample_decode(const void *buf, size_t len, struct proto_sample *s,
+    char *err, size_t errlen)
+{
+	struct head h = { &s->version, s->source, s->host, &s->seq,
+		&s->time_ns };
+
+	memset(s, 0, sizeof *s);
+	return decode_message(buf, len, "sample", &h, decode_sample_field, s,
+	    F_BODY1 | F_BODY2, err, errlen);
 }
 
 void
@@ -547,53 +564,38 @@ decode_one_series(const msgpack_object *o, struct proto_meta *m, char *err,
 	return 0;
 }
 
+static int
+decode_meta_field(const msgpack_object_kv *kv, void *msg, unsigned *seen,
+    char *err, size_t errlen)
+{
+	const msgpack_object *o = &kv->val;
+	uint32_t j;
+
+	if (!key_is(&kv->key, "series"))
+		return 0;
+	if (mark_seen(&kv->key, F_BODY1, seen, err, errlen) != 0)
+		return -1;
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size > PROTO_VALUES_MAX)
+		return decode_error(err, errlen,
+		    "series: not an array of at most %d", PROTO_VALUES_MAX);
+	for (j = 0; j < o->via.array.size; j++)
+		if (decode_one_series(&o->via.array.ptr[j], msg, err, errlen) !=
+		    0)
+			return -1;
+	return 0;
+}
+
 int
 proto_meta_decode(const void *buf, size_t len, struct proto_meta *m, char *err,
     size_t errlen)
 {
 	struct head h = { &m->version, m->source, m->host, &m->seq,
 		&m->time_ns };
-	const msgpack_object *root, *o;
-	const msgpack_object_kv *kv;
-	msgpack_unpacked u;
-	unsigned seen = 0;
-	uint32_t i, j;
-	int rv = -1, r;
 
 	memset(m, 0, sizeof *m);
-	msgpack_unpacked_init(&u);
-	if ((root = unpack_map(&u, buf, len, "metadata", err, errlen)) == NULL)
-		goto out;
-	for (i = 0; i < root->via.map.size; i++) {
-		kv = &root->via.map.ptr[i];
-		if ((r = decode_head(kv, &h, &seen, err, errlen)) < 0)
-			goto out;
-		if (r == 1 || !key_is(&kv->key, "series"))
-			continue;
-		if (mark_seen(&kv->key, F_BODY1, &seen, err, errlen) != 0)
-			goto out;
-		o = &kv->val;
-		if (o->type != MSGPACK_OBJECT_ARRAY ||
-		    o->via.array.size > PROTO_VALUES_MAX) {
-			decode_error(err, errlen,
-			    "series: not an array of at "
-			    "most %d",
-			    PROTO_VALUES_MAX);
-			goto out;
-		}
-		for (j = 0; j < o->via.array.size; j++)
-			if (decode_one_series(&o->via.array.ptr[j], m, err,
-			        errlen) != 0)
-				goto out;
-	}
-	if (seen != (F_HEAD | F_BODY1)) {
-		decode_error(err, errlen, "missing fields (have 0x%x)", seen);
-		goto out;
-	}
-	rv = 0;
-out:
-	msgpack_unpacked_destroy(&u);
-	return rv;
+	return decode_message(buf, len, "metadata", &h, decode_meta_field, m,
+	    F_BODY1, err, errlen);
 }
 
 int
@@ -699,41 +701,27 @@ decode_roles(const msgpack_object *o, struct proto_health *h, char *err,
 	return 0;
 }
 
+static int
+decode_health_field(const msgpack_object_kv *kv, void *msg, unsigned *seen,
+    char *err, size_t errlen)
+{
+	if (!key_is(&kv->key, "roles"))
+		return 0;
+	if (mark_seen(&kv->key, F_BODY1, seen, err, errlen) != 0)
+		return -1;
+	return decode_roles(&kv->val, msg, err, errlen);
+}
+
 int
 proto_health_decode(const void *buf, size_t len, struct proto_health *h,
     char *err, size_t errlen)
 {
 	struct head hd = { &h->version, h->source, h->host, &h->seq,
 		&h->time_ns };
-	const msgpack_object *root;
-	const msgpack_object_kv *kv;
-	msgpack_unpacked u;
-	unsigned seen = 0;
-	uint32_t i;
-	int rv = -1, r;
 
 	memset(h, 0, sizeof *h);
-	msgpack_unpacked_init(&u);
-	if ((root = unpack_map(&u, buf, len, "health", err, errlen)) == NULL)
-		goto out;
-	for (i = 0; i < root->via.map.size; i++) {
-		kv = &root->via.map.ptr[i];
-		if ((r = decode_head(kv, &hd, &seen, err, errlen)) < 0)
-			goto out;
-		if (r == 1 || !key_is(&kv->key, "roles"))
-			continue;
-		if (mark_seen(&kv->key, F_BODY1, &seen, err, errlen) != 0 ||
-		    decode_roles(&kv->val, h, err, errlen) != 0)
-			goto out;
-	}
-	if (seen != (F_HEAD | F_BODY1)) {
-		decode_error(err, errlen, "missing fields (have 0x%x)", seen);
-		goto out;
-	}
-	rv = 0;
-out:
-	msgpack_unpacked_destroy(&u);
-	return rv;
+	return decode_message(buf, len, "health", &hd, decode_health_field, h,
+	    F_BODY1, err, errlen);
 }
 
 int
