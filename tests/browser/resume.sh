@@ -1,0 +1,4 @@
+#!/bin/sh
+# Runs tests/browser/resume.js (see its opening comment) with node, against
+# the build tree in VIGIL_BUILDDIR; configure found node and Chromium.
+exec "$NODE" "$VIGIL_SRCDIR/tests/browser/resume.js"
