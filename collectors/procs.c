@@ -25,7 +25,7 @@ int
 procs_parse_stat(const char *buf, size_t len, uint64_t pagesize,
     struct procs_entry *e)
 {
-	const char *open, *close = NULL, *p, *end = buf + len;
+	const char *open, *close = NULL, *p, *q, *end = buf + len;
 	uint64_t pid, v;
 	size_t nlen;
 	int field;
@@ -53,12 +53,17 @@ procs_parse_stat(const char *buf, size_t len, uint64_t pagesize,
 		return -1;
 	p += 2;
 	for (field = 4; field <= PROCS_RSS_FIELD; field++) {
-		/* Fields 4..24 are decimal; some may be negative. */
+		/*
+		 * Fields 4..24 are decimal; some may be negative. Each must
+		 * end before end: buf need not hold a NUL to stop strtoull.
+		 */
 		while (p < end && *p == ' ')
 			p++;
 		if (p < end && *p == '-')
 			p++;
-		if (p >= end || procfs_number(&p, &v) != 0)
+		for (q = p; q < end && isdigit((unsigned char)*q); q++)
+			;
+		if (q == p || q == end || procfs_number(&p, &v) != 0)
 			return -1;
 	}
 	e->rss = v * pagesize;

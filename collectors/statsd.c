@@ -505,6 +505,8 @@ statsd_flush_timer(struct statsd_entry *e, struct proto_sample *out)
 	statsd_add_series(out, e->name, ".min", e->min);
 	statsd_add_series(out, e->name, ".max", e->max);
 	statsd_add_series(out, e->name, ".mean", e->sum / (double)e->nraw);
+	if (e->nvals == 0)
+		return; /* none kept: STATSD_VALUES_LIMIT was reached */
 	qsort(e->vals, e->nvals, sizeof *e->vals, statsd_cmp);
 	for (i = 0; i < sizeof pct / sizeof pct[0]; i++)
 		statsd_add_series(out, e->name, sfx[i],

@@ -325,6 +325,88 @@ decode_head(const msgpack_object_kv *kv, const struct head *h, unsigned *seen,
 	return 1;
 }
 
+/*
+ * The msgpack types 0xc0 to 0xdf: the bytes of the length that follows the
+ * type byte, the fixed bytes after it, and what the length counts.
+ */
+enum { MP_BYTES, MP_ARRAY, MP_MAP };
+static const struct {
+	uint8_t lenw, fixed, kind;
+} mp_types[32] = {
+	/* bin 8, 16, 32 */
+	[0x04] = { 1, 0, MP_BYTES },
+	[0x05] = { 2, 0, MP_BYTES },
+	[0x06] = { 4, 0, MP_BYTES },
+	/* ext 8, 16, 32: a type byte after the length */
+	[0x07] = { 1, 1, MP_BYTES },
+	[0x08] = { 2, 1, MP_BYTES },
+	[0x09] = { 4, 1, MP_BYTES },
+	/* float 32, 64, uint 8 to 64, int 8 to 64 */
+	[0x0a] = { 0, 4, MP_BYTES },
+	[0x0b] = { 0, 8, MP_BYTES },
+	[0x0c] = { 0, 1, MP_BYTES },
+	[0x0d] = { 0, 2, MP_BYTES },
+	[0x0e] = { 0, 4, MP_BYTES },
+	[0x0f] = { 0, 8, MP_BYTES },
+	[0x10] = { 0, 1, MP_BYTES },
+	[0x11] = { 0, 2, MP_BYTES },
+	[0x12] = { 0, 4, MP_BYTES },
+	[0x13] = { 0, 8, MP_BYTES },
+	/* fixext 1 to 16, with the type byte */
+	[0x14] = { 0, 2, MP_BYTES },
+	[0x15] = { 0, 3, MP_BYTES },
+	[0x16] = { 0, 5, MP_BYTES },
+	[0x17] = { 0, 9, MP_BYTES },
+	[0x18] = { 0, 17, MP_BYTES },
+	/* str 8, 16, 32, array 16, 32, map 16, 32 */
+	[0x19] = { 1, 0, MP_BYTES },
+	[0x1a] = { 2, 0, MP_BYTES },
+	[0x1b] = { 4, 0, MP_BYTES },
+	[0x1c] = { 2, 0, MP_ARRAY },
+	[0x1d] = { 4, 0, MP_ARRAY },
+	[0x1e] = { 2, 0, MP_MAP },
+	[0x1f] = { 4, 0, MP_MAP },
+};
+
+int
+proto_msgpack_fits(const void *buf, size_t len)
+{
+	const uint8_t *p = buf, *end = p + len;
+	uint64_t pending = 1, n;
+	unsigned kind, i;
+	uint8_t b;
+
+	/* Every object pending takes one byte at least. */
+	for (; pending > 0; pending--) {
+		if (pending > (uint64_t)(end - p))
+			return -1;
+		b = *p++;
+		if (b < 0x80 || b >= 0xe0 || (b >= 0xc0 && b <= 0xc3))
+			continue; /* fixint, nil, bool, and the unused 0xc1 */
+		if (b < 0xc0) {
+			/* fixmap, fixarray, fixstr: the length in the byte */
+			kind = b < 0x90 ? MP_MAP : MP_ARRAY;
+			if (b >= 0xa0)
+				kind = MP_BYTES;
+			n = b < 0xa0 ? b & 0x0f : b & 0x1f;
+		} else {
+			if (mp_types[b - 0xc0].lenw > end - p)
+				return -1;
+			for (n = 0, i = 0; i < mp_types[b - 0xc0].lenw; i++)
+				n = n << 8 | *p++;
+			kind = mp_types[b - 0xc0].kind;
+			n += kind == MP_BYTES ? mp_types[b - 0xc0].fixed : 0;
+		}
+		if (kind == MP_BYTES) {
+			if (n > (uint64_t)(end - p))
+				return -1;
+			p += n;
+		} else
+			pending += kind == MP_MAP ? 2 * n : n;
+	}
+	return 0;
+}
+
 /* Unpack exactly one map from buf, or fail with a reason. */
 static const msgpack_object *
 unpack_map(msgpack_unpacked *u, const void *buf, size_t len, const char *what,
@@ -333,6 +415,10 @@ unpack_map(msgpack_unpacked *u, const void *buf, size_t len, const char *what,
 	msgpack_unpack_return ret;
 	size_t off = 0;
 
+	if (proto_msgpack_fits(buf, len) != 0) {
+		decode_error(err, errlen, "truncated message");
+		return NULL;
+	}
 	ret = msgpack_unpack_next(u, buf, len, &off);
 	if (ret != MSGPACK_UNPACK_SUCCESS) {
 		decode_error(err, errlen, "%s",

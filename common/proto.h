@@ -156,6 +156,15 @@ int proto_health_decode(const void *buf, size_t len, struct proto_health *h,
     char *err, size_t errlen);
 
 /*
+ * 0 when the msgpack object at the start of buf fits in len bytes, -1 when
+ * it cannot: an array or map announcing more elements than bytes follow,
+ * or a string longer than what is left. msgpack_unpack_next allocates what
+ * such a header announces before it reads on, so a few bytes could ask for
+ * gigabytes: check peer input with this first.
+ */
+int proto_msgpack_fits(const void *buf, size_t len);
+
+/*
  * Split a bus message body into topic and payload. Returns -1 when there is
  * no NUL-terminated printable topic.
  */

@@ -459,6 +459,9 @@ conn_message(struct conn *c, int opcode, uint8_t *p, size_t len)
 		c->close_rcvd = 1;
 		code = len >= 2 ? (unsigned)p[0] << 8 | p[1] : WS_CLOSE_NORMAL;
 		log_debug("%s: client closes with %u", conn_peer(c), code);
+		/* A 1-byte body or a reserved code is a protocol error. */
+		if (len == 1 || !ws_close_code_ok(code))
+			code = WS_CLOSE_PROTOCOL;
 		if (c->state == CONN_OPEN)
 			return conn_close(c, code, "");
 		if (conn_queued(c) == 0) {

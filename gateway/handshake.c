@@ -241,7 +241,7 @@ handshake_hex(int ch)
 {
 	if (ch >= '0' && ch <= '9')
 		return ch - '0';
-	ch = tolower(ch);
+	ch = tolower((unsigned char)ch); /* json_string passes a plain char */
 	if (ch >= 'a' && ch <= 'f')
 		return ch - 'a' + 10;
 	return -1;
@@ -589,6 +589,8 @@ subscribe_msgpack(const char *p, size_t len, struct sel *sel, int *is_sub)
 	uint32_t i;
 	int rv = 0;
 
+	if (proto_msgpack_fits(p, len) != 0)
+		return -1;
 	msgpack_unpacked_init(&u);
 	if (msgpack_unpack_next(&u, p, len, &off) != MSGPACK_UNPACK_SUCCESS ||
 	    off != len || u.data.type != MSGPACK_OBJECT_MAP)

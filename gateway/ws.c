@@ -194,3 +194,13 @@ ws_unmask(uint8_t *p, size_t n, const uint8_t mask[4], size_t off)
 	for (i = 0; i < n; i++)
 		p[i] ^= mask[(off + i) & 3];
 }
+
+int
+ws_close_code_ok(unsigned code)
+{
+	/* RFC 6455 7.4: 1004-1006 and 1015 never go on the wire; 1012-1014
+	 * were registered later; 3000-4999 belong to applications. */
+	if (code >= 1000 && code <= 1014)
+		return code < 1004 || code > 1006;
+	return code >= 3000 && code <= 4999;
+}

@@ -68,4 +68,7 @@ int ws_parse_header(const uint8_t *p, size_t n, uint64_t max,
 /* XOR the mask over n payload bytes that start off bytes into it. */
 void ws_unmask(uint8_t *p, size_t n, const uint8_t mask[4], size_t off);
 
+/* 1 if a peer may send code in a close frame (RFC 6455 7.4), else 0. */
+int ws_close_code_ok(unsigned code);
+
 #endif

@@ -284,6 +284,32 @@ START_TEST(test_health_round_trip)
 }
 END_TEST
 
+/* Headers that claim more elements than bytes left are refused before
+ * msgpack-c would allocate for them. */
+START_TEST(test_huge_headers)
+{
+	static const unsigned char arr[] = { 0xdd, 0xff, 0xff, 0xff, 0xff };
+	static const unsigned char map[] = { 0x81, 0xa1, 'v', 0xdf, 0xff, 0xff,
+		0xff, 0xff };
+	struct proto_sample out;
+	char *buf, err[128];
+	size_t len;
+	struct proto_sample in;
+
+	ck_assert_int_eq(proto_msgpack_fits(arr, sizeof arr), -1);
+	ck_assert_int_eq(proto_msgpack_fits(map, sizeof map), -1);
+	ck_assert_int_eq(proto_sample_decode(arr, sizeof arr, &out, err,
+	                     sizeof err),
+	    -1);
+	proto_sample_free(&out);
+	make_sample(&in);
+	ck_assert_int_eq(proto_sample_encode(&in, &buf, &len), 0);
+	ck_assert_int_eq(proto_msgpack_fits(buf, len), 0);
+	free(buf);
+	proto_sample_free(&in);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -300,6 +326,7 @@ main(void)
 	tcase_add_test(tc, test_split);
 	tcase_add_test(tc, test_meta_round_trip);
 	tcase_add_test(tc, test_health_round_trip);
+	tcase_add_test(tc, test_huge_headers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

@@ -418,6 +418,32 @@ START_TEST(test_describe)
 }
 END_TEST
 
+/* A timer none of whose values could be kept has no percentiles. */
+START_TEST(test_timer_values_full)
+{
+	struct statsd *st = statsd_new(200, 10000);
+	struct proto_sample s;
+	char line[64];
+	double v;
+	int i, j, n;
+
+	/* 105 timers of 10,000 values fill the 1,048,576 value budget. */
+	for (i = 0; i < 105; i++)
+		for (j = 0; j < 10000; j++) {
+			n = snprintf(line, sizeof line, "t%d:%d|ms", i, j);
+			statsd_parse_datagram(st, line, (size_t)n);
+		}
+	statsd_parse_datagram(st, "late:1|ms", 9);
+	proto_sample_init(&s, "metrics", "h", 1000);
+	statsd_flush(st, 1.0, &s);
+	ck_assert_double_eq_tol(value(&s, "statsd.late.count"), 1.0, TOL);
+	ck_assert(!find(&s, "statsd.late.p50", &v));
+	ck_assert(find(&s, "statsd.t0.p50", &v));
+	proto_sample_free(&s);
+	statsd_free(st);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -436,6 +462,7 @@ main(void)
 	tcase_add_test(tc, test_cap);
 	tcase_add_test(tc, test_timer);
 	tcase_add_test(tc, test_timer_cap);
+	tcase_add_test(tc, test_timer_values_full);
 	tcase_add_test(tc, test_set);
 	tcase_add_test(tc, test_describe);
 	suite_add_tcase(s, tc);

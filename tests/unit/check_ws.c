@@ -250,6 +250,22 @@ START_TEST(test_frame)
 }
 END_TEST
 
+START_TEST(test_close_codes)
+{
+	ck_assert(ws_close_code_ok(1000));
+	ck_assert(ws_close_code_ok(1003));
+	ck_assert(ws_close_code_ok(1011));
+	ck_assert(ws_close_code_ok(4000));
+	ck_assert(!ws_close_code_ok(0));
+	ck_assert(!ws_close_code_ok(999));
+	ck_assert(!ws_close_code_ok(1005));
+	ck_assert(!ws_close_code_ok(1006));
+	ck_assert(!ws_close_code_ok(1015));
+	ck_assert(!ws_close_code_ok(2999));
+	ck_assert(!ws_close_code_ok(5000));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -266,6 +282,7 @@ main(void)
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_msgpack);
 	tcase_add_test(tc, test_frame);
+	tcase_add_test(tc, test_close_codes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
