@@ -47,12 +47,12 @@ enum wsload_kind {
 struct wsload_frame {
 	enum wsload_kind kind;
 	int has_t;
-	int64_t t_ms;    /* top-level t */
+	double t_ms;     /* top-level t */
 	int has_cursor;  /* batch and snapshot */
 	uint64_t cursor; /* or, for a sample, its seq */
 	size_t nsamples; /* entries of samples (batch), 1 for a sample */
 	int has_st;
-	int64_t st_ms; /* t of the first sample in a batch */
+	double st_ms; /* t of the first sample in a batch */
 };
 
 /* Read the keys above from one msgpack map; -1 if it is not one. */

@@ -128,6 +128,39 @@ mp_int(struct mp *m, int64_t *v)
 	return 0;
 }
 
+/* Read an integer or a float as a double; -1 if the next value is neither. */
+static int
+mp_num(struct mp *m, double *v)
+{
+	int64_t i;
+	uint64_t u;
+	uint32_t u32;
+	float f;
+	uint8_t b;
+
+	if (mp_int(m, &i) == 0) {
+		*v = (double)i;
+		return 0;
+	}
+	if (mp_need(m, 1) == -1)
+		return -1;
+	b = m->p[m->off];
+	if (b == 0xcb && mp_need(m, 9) == 0) {
+		u = mp_be(m->p + m->off + 1, 8);
+		memcpy(v, &u, sizeof *v);
+		m->off += 9;
+		return 0;
+	}
+	if (b == 0xca && mp_need(m, 5) == 0) {
+		u32 = (uint32_t)mp_be(m->p + m->off + 1, 4);
+		memcpy(&f, &u32, sizeof f);
+		*v = f;
+		m->off += 5;
+		return 0;
+	}
+	return -1;
+}
+
 /* Read a string's position; -1 if the next value is not a string. */
 static int
 mp_str(struct mp *m, const uint8_t **s, size_t *slen)
@@ -268,7 +301,7 @@ mp_samples(struct mp *m, struct wsload_frame *f)
 	while (k-- > 0) {
 		if (mp_str(m, &s, &sl) == -1)
 			return -1;
-		if (mp_key_is(s, sl, "t") && mp_int(m, &f->st_ms) == 0)
+		if (mp_key_is(s, sl, "t") && mp_num(m, &f->st_ms) == 0)
 			f->has_st = 1;
 		else if (mp_skip(m, 2) == -1)
 			return -1;
@@ -311,7 +344,7 @@ wsload_frame_msgpack(const uint8_t *p, size_t len, struct wsload_frame *f)
 			return -1;
 		if (mp_key_is(s, sl, "type") && mp_str(&m, &v, &vl) == 0)
 			frame_type(f, (const char *)v, vl);
-		else if (mp_key_is(s, sl, "t") && mp_int(&m, &f->t_ms) == 0)
+		else if (mp_key_is(s, sl, "t") && mp_num(&m, &f->t_ms) == 0)
 			f->has_t = 1;
 		else if ((mp_key_is(s, sl, "cursor") ||
 		             mp_key_is(s, sl, "seq")) &&
@@ -375,6 +408,23 @@ json_int(const char *p, size_t len, const char *key, int64_t *v)
 	return -1;
 }
 
+static int
+json_num(const char *p, size_t len, const char *key, double *v)
+{
+	int64_t i;
+	const char *q;
+	char pat[32];
+	size_t pl;
+
+	if (json_int(p, len, key, &i) != 0)
+		return -1;
+	/* Found: read it again as a double, fraction included. */
+	pl = (size_t)snprintf(pat, sizeof pat, "\"%s\":", key);
+	q = memmem(p, len, pat, pl);
+	*v = q != NULL ? strtod(q + pl, NULL) : (double)i;
+	return 0;
+}
+
 int
 wsload_frame_json(const char *p, size_t len, struct wsload_frame *f)
 {
@@ -390,7 +440,7 @@ wsload_frame_json(const char *p, size_t len, struct wsload_frame *f)
 		if (e != NULL)
 			frame_type(f, q, (size_t)(e - q));
 	}
-	if (json_int(p, len, "t", &f->t_ms) == 0)
+	if (json_num(p, len, "t", &f->t_ms) == 0)
 		f->has_t = 1;
 	if (json_int(p, len, "cursor", &v) == 0 ||
 	    json_int(p, len, "seq", &v) == 0) {

@@ -54,12 +54,6 @@ gateway_mono_ms(void)
 	return gateway_clock_ms(CLOCK_MONOTONIC);
 }
 
-int64_t
-gateway_wall_ms(void)
-{
-	return gateway_clock_ms(CLOCK_REALTIME);
-}
-
 static void
 gateway_bad(struct gateway *gw, const char *why)
 {

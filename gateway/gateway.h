@@ -57,9 +57,8 @@ struct gateway {
  */
 int gateway_run(const struct config *cf);
 
-/* Monotonic and wall-clock time in ms. */
+/* Monotonic time in ms. */
 int64_t gateway_mono_ms(void);
-int64_t gateway_wall_ms(void);
 
 /* Take a sample (bus or own) into the state; flush at once if due. */
 void gateway_sample(struct gateway *gw, struct proto_sample *s, int bus);

@@ -366,7 +366,8 @@ group_enc_batch(struct gateway *gw, struct group *g, uint64_t upto)
 	enc_key(&e, "cursor");
 	enc_uint(&e, upto);
 	enc_key(&e, "t");
-	enc_int(&e, gateway_wall_ms());
+	/* Microseconds matter to a client that measures its latency. */
+	enc_double(&e, (double)(proto_now_ns() / 1000) / 1000.0);
 	enc_key(&e, "samples");
 	enc_array(&e, count);
 	for (c = g->last + 1; c <= upto; c++) {
