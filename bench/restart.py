@@ -10,6 +10,9 @@
    (ms on the WebSocket) minus the wall-clock time of the kill, so the gateway's batching does
    not count.
 3. vigild's idle CPU: utime+stime over an idle period, every role ready.
+4. The floor of (1), in the same run: this script itself kills the same
+   binary, reaps it and starts it again with posix_spawn(3), timed the
+   same way. vigild's own share is the difference.
 
 Run from the build directory:
   VIGIL_BUILDDIR=$PWD /usr/bin/python3 SRCDIR/bench/restart.py [kills]
@@ -71,6 +74,37 @@ def bench_exec():
     return lat
 
 
+def bench_floor():
+    """Kill, reap and respawn ROLE_BIN here, without vigild."""
+    stamps = os.path.join(vigiltest.tempfile.mkdtemp(prefix="vigil-floor-"),
+                          "stamps")
+    open(stamps, "w").close()
+    env = dict(os.environ, VIGIL_BENCH_LOG=stamps)
+    env.pop("VIGIL_READY_FD", None)
+
+    def times():
+        with open(stamps) as f:
+            return [int(line.split()[1]) for line in f if line.strip()]
+    lat = []
+    pid = os.posix_spawn(sl.ROLE_BIN, [sl.ROLE_BIN], env)
+    try:
+        wait_for("first start", times, 5)
+        for _ in range(KILLS):
+            n = len(times())
+            t0 = time.monotonic_ns()
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pid = os.posix_spawn(sl.ROLE_BIN, [sl.ROLE_BIN], env)
+            t = wait_for("the new process", lambda: (
+                s := times()) and len(s) > n and s, 5, step=0.001)
+            lat.append((t[-1] - t0) / 1e6)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        vigiltest.subprocess.run(["rm", "-rf", os.path.dirname(stamps)])
+    return lat
+
+
 async def bench_sample(stack):
     lat = []
     async with vigiltest.Client(stack.ws_url(), "vigil.json") as c:
@@ -110,7 +144,11 @@ def report(name, xs):
 
 
 def main():
-    report("death -> exec", bench_exec())
+    vigild, floor = bench_exec(), bench_floor()
+    report("death -> exec", vigild)
+    report("floor: kill, reap, posix_spawn -> exec", floor)
+    print(f"ratio p50 {statistics.median(vigild) / statistics.median(floor):.2f}"
+          f", p99 {pct(vigild, 99) / pct(floor, 99):.2f}", flush=True)
     stack = vigiltest.Stack(interval=100,
                             conf={"memory": {"stable_after": 0}})
     try:
