@@ -22,6 +22,7 @@
 #include <netinet/tcp.h>
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,14 +52,26 @@ static void conn_read_cb(evutil_socket_t, short, void *);
 static void conn_write_cb(evutil_socket_t, short, void *);
 static void conn_timer_cb(evutil_socket_t, short, void *);
 
+/*
+ * The peer's address for logs, looked up when a line is logged rather
+ * than kept in every connection; IPv4 and IPv6 alike.
+ */
 const char *
 conn_peer(const struct conn *c)
 {
-	static char buf[32];
-	struct in_addr a;
+	static char buf[INET6_ADDRSTRLEN + 16];
+	char host[INET6_ADDRSTRLEN], serv[8];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
 
-	a.s_addr = c->addr;
-	snprintf(buf, sizeof buf, "%s:%u", inet_ntoa(a), c->port);
+	if (getpeername(c->fd, (struct sockaddr *)&ss, &len) != 0 ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, serv,
+	        sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(buf, sizeof buf, "fd %d", c->fd);
+		return buf;
+	}
+	snprintf(buf, sizeof buf,
+	    ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, serv);
 	return buf;
 }
 
@@ -94,7 +107,7 @@ conn_arm_open(struct conn *c, int64_t now)
 }
 
 void
-conn_accept(struct gateway *gw, int fd, const struct sockaddr *sa)
+conn_accept(struct gateway *gw, int fd)
 {
 	struct conn *c = xcalloc(1, sizeof *c);
 	int one = 1;
@@ -103,10 +116,6 @@ conn_accept(struct gateway *gw, int fd, const struct sockaddr *sa)
 	c->fd = fd;
 	c->state = CONN_HANDSHAKE;
 	c->lag_since = -1;
-	if (sa->sa_family == AF_INET) {
-		c->addr = ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
-		c->port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
-	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	event_assign(&c->rd, gw->base, fd, EV_READ | EV_PERSIST, conn_read_cb,
 	    c);

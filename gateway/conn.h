@@ -56,12 +56,10 @@ struct conn {
 	int64_t last_rx;         /* monotonic ms of the last bytes read */
 	int64_t ping_at;
 	int64_t lag_since; /* over client_queue since; -1: not */
-	uint32_t addr;     /* IPv4 peer, for logs */
-	uint16_t port;
 };
 
 /* Take an accepted socket (non-blocking) into the HANDSHAKE state. */
-void conn_accept(struct gateway *gw, int fd, const struct sockaddr *sa);
+void conn_accept(struct gateway *gw, int fd);
 /*
  * Queue a frame (a reference is taken). Returns 0 when queued or written,
  * 1 when skipped because the client is over client_queue (never when

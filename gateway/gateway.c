@@ -195,8 +195,9 @@ gateway_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	(void)lev;
+	(void)sa;
 	(void)salen;
-	conn_accept(arg, fd, sa);
+	conn_accept(arg, fd);
 }
 
 static void

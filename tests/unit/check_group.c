@@ -125,18 +125,15 @@ gw_teardown(void)
 static struct conn *
 client(int i, int sndbuf)
 {
-	struct sockaddr_in sin;
 	struct sel sel;
 
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
 	memset(&sel, 0, sizeof sel);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, peer[i]), 0);
 	setsockopt(peer[i][0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	setsockopt(peer[i][1], SOL_SOCKET, SO_RCVBUF, &sndbuf, sizeof sndbuf);
 	fcntl(peer[i][0], F_SETFL, O_NONBLOCK);
 	fcntl(peer[i][1], F_SETFL, O_NONBLOCK);
-	conn_accept(&gw, peer[i][0], (struct sockaddr *)&sin);
+	conn_accept(&gw, peer[i][0]);
 	ck_assert_int_eq(conn_open(LIST_FIRST(&gw.conns), ENC_MSGPACK, &sel, "",
 	                     0),
 	    0);
