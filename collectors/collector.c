@@ -191,6 +191,26 @@ collector_publish(struct collector *c)
 	    c->sample.nvalues, n, (unsigned long long)c->seq);
 }
 
+/*
+ * Fill a description from its pattern. The part of the name the pattern
+ * matched is passed twice over: as one string (a "%.*s" takes it whole when
+ * it has no dot) and split at its last dot, so that "cpu.0.user" can read
+ * "... mode %4$.*3$s on core %2$.*1$s": arguments 1-2 are the part before
+ * the dot, 3-4 the part after it.
+ */
+static void
+collector_describe_format(struct collector_desc *d, const char *fmt,
+    const char *part, size_t len)
+{
+	const char *dot = memrchr(part, '.', len);
+	size_t hlen = dot != NULL ? (size_t)(dot - part) : len;
+	const char *tail = dot != NULL ? dot + 1 : "";
+	size_t tlen = dot != NULL ? len - hlen - 1 : 0;
+
+	snprintf(d->desc, sizeof d->desc, fmt, (int)hlen, part, (int)tlen,
+	    tail);
+}
+
 int
 collector_describe_table(const struct collector_pattern *t, size_t n,
     const char *name, struct collector_desc *d)
@@ -208,8 +228,8 @@ collector_describe_table(const struct collector_pattern *t, size_t n,
 			continue;
 		d->unit = t[i].unit;
 		d->kind = t[i].kind;
-		snprintf(d->desc, sizeof d->desc, t[i].desc,
-		    (int)(nlen - plen - slen), name + plen);
+		collector_describe_format(d, t[i].desc, name + plen,
+		    nlen - plen - slen);
 		return 0;
 	}
 	return -1;

@@ -418,12 +418,24 @@ START_TEST(test_describe)
 	ck_assert_int_eq(system_describe(NULL, "net.eth0.rx_bytes", &d), 0);
 	ck_assert_str_eq(d.unit, "bytes/s");
 	ck_assert_str_eq(d.kind, PROTO_KIND_RATE);
+	ck_assert_str_eq(d.desc, "Network rx bytes on interface eth0");
 	ck_assert_int_eq(system_describe(NULL, "net.eth0.tx_drops", &d), 0);
 	ck_assert_str_eq(d.unit, "/s");
+	ck_assert_str_eq(d.desc, "Network tx_drops on interface eth0");
+	/* A VLAN interface has a dot in its name. */
+	ck_assert_int_eq(system_describe(NULL, "net.eth0.100.rx_packets", &d),
+	    0);
+	ck_assert_str_eq(d.desc, "Network rx_packets on interface eth0.100");
+	ck_assert_int_eq(system_describe(NULL, "cpu.1.steal", &d), 0);
+	ck_assert_str_eq(d.desc, "CPU time in mode steal on core 1");
 	ck_assert_int_eq(system_describe(NULL, "disk.sda.busy", &d), 0);
 	ck_assert_str_eq(d.unit, "%");
+	ck_assert_str_eq(d.desc, "Time disk sda had I/O in flight");
 	ck_assert_int_eq(system_describe(NULL, "disk.sda.reads", &d), 0);
 	ck_assert_str_eq(d.unit, "/s");
+	ck_assert_str_eq(d.desc, "Disk reads completed on device sda");
+	ck_assert_int_eq(system_describe(NULL, "disk.sda.write_bytes", &d), 0);
+	ck_assert_str_eq(d.desc, "Disk write bytes on device sda");
 	ck_assert_int_eq(system_describe(NULL, "fs.var_log.free", &d), 0);
 	ck_assert_str_eq(d.unit, "bytes");
 	ck_assert_int_eq(system_describe(NULL, "uptime", &d), 0);
