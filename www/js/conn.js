@@ -206,7 +206,7 @@
 		gotData(n);
 	}
 
-	/* The walking skeleton's gateway sends one sample per message. */
+	/* Older gateways send one sample per message. */
 	function onSample(m) {
 		if (conn.state !== "live")
 			setState("live");
