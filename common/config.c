@@ -287,10 +287,6 @@ default_rundir(void)
 	return dir;
 }
 
-/*
- * The dashboard beside the running binary (a build tree) wins over the
- * installed one, so a freshly built vigil runs without "make install".
- */
 /* The directory of the running binary, or NULL. */
 static char *
 exe_dir(void)
@@ -304,42 +300,41 @@ exe_dir(void)
 	exe[n] = '\0';
 	if ((slash = strrchr(exe, '/')) == NULL)
 		return NULL;
-	*slash = '\0';
+	slash[slash == exe] = '\0'; /* "/vigild" lives in "/" */
 	return xstrdup(exe);
 }
 
 /*
+ * Defaults that depend on where the running binary is (exe, or NULL).
  * Roles of an installed vigild run as nobody when it is root; a vigild run
  * from a build tree keeps its user unless the file names one, so a fresh
- * checkout runs wherever it was cloned.
+ * checkout runs wherever it was cloned. The dashboard beside the binary
+ * (a build tree) wins over the installed one.
  */
-static char *
-default_user(void)
+static void
+config_derive_place(struct config *cf, const char *exe)
 {
-	char *dir = exe_dir();
-	int installed = dir != NULL && strcmp(dir, VIGIL_SBINDIR) == 0;
+	char *dir, *index;
 
-	free(dir);
-	return installed ? xstrdup("nobody") : NULL;
-}
-
-static char *
-default_www(void)
-{
-	char *exe, *dir, *index;
-	int found;
-
-	if ((exe = exe_dir()) == NULL)
-		return xstrdup(VIGIL_PKGDATADIR "/www");
-	xasprintf(&dir, "%s/www", exe);
-	free(exe);
-	xasprintf(&index, "%s/index.html", dir);
-	found = access(index, R_OK) == 0;
-	free(index);
-	if (found)
-		return dir;
-	free(dir);
-	return xstrdup(VIGIL_PKGDATADIR "/www");
+	if (cf->bindir == NULL)
+		cf->bindir = xstrdup(exe != NULL ? exe : VIGIL_SBINDIR);
+	if (cf->user == NULL && geteuid() == 0 && exe != NULL &&
+	    strcmp(exe, VIGIL_SBINDIR) == 0)
+		cf->user = xstrdup("nobody");
+	if (cf->gateway.www != NULL)
+		return;
+	if (exe != NULL) {
+		xasprintf(&dir, "%s/www", exe);
+		xasprintf(&index, "%s/index.html", dir);
+		if (access(index, R_OK) == 0) {
+			free(index);
+			cf->gateway.www = dir;
+			return;
+		}
+		free(index);
+		free(dir);
+	}
+	cf->gateway.www = xstrdup(VIGIL_PKGDATADIR "/www");
 }
 
 static void
@@ -358,13 +353,11 @@ inherit_policy(struct config_policy *role, const struct config_policy *dflt)
 static void
 config_derive(struct config *cf)
 {
-	char host[256];
+	char host[256], *exe = exe_dir();
 	size_t i;
 
-	if (cf->gateway.www == NULL)
-		cf->gateway.www = default_www();
-	if (cf->user == NULL && geteuid() == 0)
-		cf->user = default_user();
+	config_derive_place(cf, exe);
+	free(exe);
 	if (cf->rundir == NULL)
 		cf->rundir = default_rundir();
 	if (cf->bus == NULL)
@@ -383,13 +376,13 @@ config_derive(struct config *cf)
 	}
 }
 
-/* Every role named once, and only known roles. */
-static int
-config_check_roles(struct config *cf, char *err, size_t errlen)
+int
+config_check_roles(const struct config *cf, char *err, size_t errlen)
 {
 	const char *const *known = config_role_names;
 	const size_t nknown = CONFIG_NROLES;
-	char *list = xstrdup(cf->roles), *tok, *save = NULL;
+	char *list = xstrdup(cf->roles != NULL ? cf->roles : ""), *tok;
+	char *save = NULL;
 	unsigned seen = 0;
 	size_t i;
 	int rv = 0;

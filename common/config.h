@@ -50,7 +50,7 @@ struct config {
 
 	/* [vigild] */
 	char *rundir;  /* sockets and pidfile; see config_load */
-	char *bindir;  /* role binaries; NULL: beside vigild */
+	char *bindir;  /* role binaries; default: beside the running binary */
 	char *host;    /* host name in samples; NULL: gethostname */
 	char *roles;   /* space separated list of roles to run */
 	char *bus;     /* bus url; NULL: ipc://RUNDIR/bus */
@@ -112,15 +112,22 @@ struct config {
  * Fill cf with the defaults, then read path (NULL: defaults only), then
  * derive what was left unset: rundir is /run/vigil for root, else
  * $XDG_RUNTIME_DIR/vigil, else /tmp/vigil-UID; bus is ipc://RUNDIR/bus;
- * host is gethostname(); for root, user is "nobody" when the running
- * binary is the installed one in sbindir, else NULL (a build tree). On error
- * returns -1 with "file:line: reason" in err; cf is then freed.
+ * host is gethostname(); bindir is the directory of the running binary
+ * (all of vigil's binaries live in one); for root, user is "nobody" when the
+ * running binary is the installed one in sbindir, else NULL (a build tree). On
+ * error returns -1 with "file:line: reason" in err; cf is then freed.
  */
 int config_load(struct config *cf, const char *path, char *err, size_t errlen);
 void config_free(struct config *cf);
 
 /* Create the runtime directory (mode 0700) if missing; 0 or -1 (logged). */
 int config_make_rundir(const struct config *cf);
+
+/*
+ * Every role in the roles list known and named once; config_load() calls
+ * it. 0, or -1 with "file: roles: reason" in err.
+ */
+int config_check_roles(const struct config *cf, char *err, size_t errlen);
 
 /* 1 if role is in the roles list, else 0. */
 int config_has_role(const struct config *cf, const char *role);

@@ -187,9 +187,8 @@ ops_load(struct config *ncf, struct spawn_cred *cred, char *err, size_t errlen)
 
 	if (config_load(ncf, path, err, errlen) == -1)
 		return -1;
-	if (supervisor_check(ncf, err, errlen) == -1 ||
-	    (sv.cred != NULL && ncf->user != NULL &&
-	        spawn_cred_lookup(ncf->user, cred, err, errlen) == -1)) {
+	if (sv.cred != NULL && ncf->user != NULL &&
+	    spawn_cred_lookup(ncf->user, cred, err, errlen) == -1) {
 		config_free(ncf);
 		return -1;
 	}
@@ -218,9 +217,6 @@ supervisor_reload(char *err, size_t errlen)
 	*sv.cf = ncf;
 	if (sv.cred != NULL)
 		sv.cred_buf = cred;
-	free(sv.bindir);
-	sv.bindir = sv.cf->bindir != NULL ? xstrdup(sv.cf->bindir)
-	                                  : xstrdup(sv.bindir_default);
 	if (bus_changed)
 		health_reopen(sv.cf);
 	for (i = 0; i < CONFIG_NROLES; i++)

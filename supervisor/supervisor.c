@@ -45,64 +45,6 @@
 
 struct supervisor sv;
 
-/* The directory vigild itself was run from. */
-static char *
-supervisor_bindir(void)
-{
-	char path[PATH_MAX], *slash;
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", path, sizeof path - 1);
-	if (n == -1)
-		fatal("%s: readlink /proc/self/exe", __func__);
-	path[n] = '\0';
-	if ((slash = strrchr(path, '/')) == NULL)
-		fatalx("%s: no directory in %s", __func__, path);
-	if (slash == path)
-		slash++;
-	*slash = '\0';
-	return xstrdup(path);
-}
-
-static int
-supervisor_role_index(const char *name, size_t len)
-{
-	int i;
-
-	for (i = 0; i < CONFIG_NROLES; i++) {
-		if (strlen(config_role_names[i]) == len &&
-		    strncmp(config_role_names[i], name, len) == 0)
-			return i;
-	}
-	return -1;
-}
-
-int
-supervisor_check(const struct config *cf, char *err, size_t errlen)
-{
-	const char *p, *sep = " \t,";
-	unsigned seen = 0;
-	size_t len;
-	int i;
-
-	/* config_load() checks this too; a hand-made config may not. */
-	for (p = cf->roles != NULL ? cf->roles : ""; *p != '\0'; p += len) {
-		p += strspn(p, sep);
-		len = strcspn(p, sep);
-		if (len == 0)
-			continue;
-		i = supervisor_role_index(p, len);
-		if (i == -1 || (seen & (1u << i)) != 0) {
-			snprintf(err, errlen, "%s: roles: %s role '%.*s'",
-			    cf->path != NULL ? cf->path : "(defaults)",
-			    i == -1 ? "unknown" : "repeated", (int)len, p);
-			return -1;
-		}
-		seen |= 1u << i;
-	}
-	return 0;
-}
-
 static char **
 supervisor_argv(const struct child *c)
 {
@@ -264,7 +206,7 @@ sv_start(struct child *c)
 	int rv;
 
 	free(c->path);
-	xasprintf(&c->path, "%s/vigil-%s", sv.bindir, c->role);
+	xasprintf(&c->path, "%s/vigil-%s", sv.cf->bindir, c->role);
 	c->retry_ns = 0;
 	c->kill_reason = NULL;
 	if (access(c->path, X_OK) == -1) {
@@ -565,9 +507,6 @@ supervisor_setup(struct config *cf, const struct spawn_cred *cred, int verbose)
 		abs = realpath(cf->path, NULL);
 		sv.conf = abs != NULL ? abs : xstrdup(cf->path);
 	}
-	sv.bindir_default = supervisor_bindir();
-	sv.bindir =
-	    xstrdup(cf->bindir != NULL ? cf->bindir : sv.bindir_default);
 	if ((sv.base = event_base_new()) == NULL)
 		fatalx("%s: event_base_new", __func__);
 	signal(SIGPIPE, SIG_IGN);
@@ -609,8 +548,6 @@ supervisor_teardown(void)
 	event_free(sv.ev_hup);
 	event_free(sv.ev_chld);
 	event_base_free(sv.base);
-	free(sv.bindir);
-	free(sv.bindir_default);
 	free(sv.conf);
 	memset(&sv, 0, sizeof sv);
 }
@@ -628,7 +565,7 @@ supervisor_run(struct config *cf, const struct spawn_cred *cred, int verbose)
 		return 1;
 	}
 	health_open(sv.base, cf);
-	log_info("starting roles from %s: %s", sv.bindir,
+	log_info("starting roles from %s: %s", sv.cf->bindir,
 	    cf->roles != NULL ? cf->roles : "");
 	for (i = 0; i < CONFIG_NROLES; i++) {
 		if (sv.children[i].configured)

@@ -14,12 +14,6 @@ struct child;
 struct spawn_cred;
 
 /*
- * Check what the config loader cannot: role names that make a file name.
- * Returns 0, or -1 with a reason in err.
- */
-int supervisor_check(const struct config *cf, char *err, size_t errlen);
-
-/*
  * Run the roles of cf until stopped; children get one -v per verbose and
  * run as cred (NULL: as vigild). cf must stay valid; reloads replace its
  * contents. Returns the exit status for vigild.

@@ -19,10 +19,8 @@ struct supervisor {
 	const struct spawn_cred *cred; /* NULL, or &cred_buf */
 	struct spawn_cred cred_buf;    /* the [vigild] user, if root */
 	struct event_base *base;
-	char *bindir;         /* where the role binaries are */
-	char *bindir_default; /* vigild's own directory */
-	char *conf;           /* absolute config path for -c, or NULL */
-	int verbose;          /* -v count passed on */
+	char *conf;  /* absolute config path for -c, or NULL */
+	int verbose; /* -v count passed on */
 	int stopping;
 	int notified; /* READY=1 sent to the service manager */
 

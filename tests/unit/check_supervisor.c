@@ -1,5 +1,5 @@
 /*
- * Unit tests for what vigild -n checks: the role list (supervisor.c), the
+ * Unit tests for what vigild -n checks: the role list (config.c), the
  * policy keys of the config file with their file:line errors, and the
  * user the roles run as (spawn.c).
  */
@@ -41,8 +41,6 @@ START_TEST(test_supervisor_conf)
 	fputs(conf_cases[_i].text, f);
 	fclose(f);
 	rv = config_load(&cf, path, err, sizeof err);
-	if (rv == 0)
-		rv = supervisor_check(&cf, err, sizeof err);
 	unlink(path);
 	if (conf_cases[_i].err == NULL) {
 		ck_assert_msg(rv == 0, "case %d: %s", _i, err);
@@ -97,7 +95,7 @@ START_TEST(test_supervisor_check_roles)
 
 	memset(&cf, 0, sizeof cf);
 	cf.roles = (char *)roles_cases[_i].roles;
-	rv = supervisor_check(&cf, err, sizeof err);
+	rv = config_check_roles(&cf, err, sizeof err);
 	ck_assert_msg(rv == (roles_cases[_i].ok ? 0 : -1), "\"%s\": %d %s",
 	    roles_cases[_i].roles, rv, err);
 	if (!roles_cases[_i].ok)
@@ -111,7 +109,7 @@ START_TEST(test_supervisor_check_no_roles)
 	char err[64];
 
 	memset(&cf, 0, sizeof cf);
-	ck_assert_int_eq(supervisor_check(&cf, err, sizeof err), 0);
+	ck_assert_int_eq(config_check_roles(&cf, err, sizeof err), 0);
 }
 END_TEST
 
