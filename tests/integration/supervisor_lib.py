@@ -57,9 +57,12 @@ def fd_count(pid):
 
 
 def rss_kib(pid):
+    """Private (anonymous) resident memory of pid, KiB: what a leak grows.
+    Shared library pages touched for the first time would add to VmRSS
+    without anything being kept."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith("RssAnon:"):
                 return int(line.split()[1])
     return 0
 
